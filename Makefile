@@ -1,0 +1,29 @@
+# lspkit: set-up, the main job and the test suite. `make run` and `make test` each set up first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.lspkit-setup
+
+.PHONY: setup run test lab clean
+
+setup: $(STAMP)
+
+# Re-installs only when the dependency list or the pinned versions change.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name lspkit --display-name "Python (lspkit)" >/dev/null
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/lspkit run
+
+test: setup
+	$(BIN)/python -m pytest
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+clean:
+	rm -rf $(VENV) outputs/*
+	touch outputs/.gitkeep

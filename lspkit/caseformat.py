@@ -1,0 +1,369 @@
+"""The "Working better together?" case-study format: raw text in, units of analysis out.
+
+This module owns the rules of the Audit Commission's 2009 case-study format and nothing else. It
+knows the document's sections, how paragraphs, attributed quotations, learning points and questions
+are written, and the artefacts PDF extraction left in the texts:
+
+* paragraph numbers written ``- 6** ``, ``- 6 `` or ``6 ``;
+* a stray ``-`` line between paragraphs;
+* a paragraph split by a page break and continued, after a blank line, with a lower-case word;
+* straight and curly quotation marks;
+* attributed quotations standing between numbered paragraphs;
+* learning points as bullets, possibly separated by blank lines;
+* questions numbered ``1.`` or ``- 1 ``.
+
+Every non-blank line of the body must be one of these; anything else is reported with its line
+number rather than skipped, so no text is silently lost. Character positions (``start``, ``end``)
+are offsets into the decoded text (Python ``str`` indices), the positions REFI-QDA uses too.
+
+Example:
+    >>> parsed = parse_case_text(open("data/raw/bolton.txt", encoding="utf-8").read(),
+    ...                          case_id="bolton", file="data/raw/bolton.txt")
+    >>> parsed.title
+    "'Bolton first, politics second' in Bolton Vision Partnership"
+    >>> parsed.units[7]["unit_id"], parsed.units[7]["text"][:28]
+    ('bolton.p08', 'In 2007, the Council and Gre')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import LspkitError, Problem
+
+SERIES_LINE = "working better together? case study"
+
+# The document's top-level sections, in the order they must appear: (heading, dimension, unit kind).
+SECTIONS: list[tuple[str, str | None, str]] = [
+    ("Background", None, "paragraph"),
+    ("Long-term objectives", "super-ordinate", "paragraph"),
+    ("Transformational elements", "transformational", "paragraph"),
+    ("Transactional elements", "transactional", "paragraph"),
+    ("Learning Points", None, "learning_point"),
+    ("Questions for LSPs and their partners to consider", None, "question"),
+]
+END_SECTION = "Further information"
+BOILERPLATE_SECTION = "Background"  # paragraphs 1-3, identical in every case study
+LEARNING_DIMENSIONS = ("transformational", "transactional")
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+DATE_RE = re.compile(rf"^\s*({_MONTHS})\s+(\d{{4}})\s*$")
+PARA_RE = re.compile(r"^\s*(?:[-\u2013\u2022]\s+)?(\d{1,3})(?:\*\*)?\s+(?=\S)")
+QUESTION_RE = re.compile(r"^\s*(?:[-\u2013\u2022]\s+)?(\d{1,2})[.)]?\s+(?=\S)")
+BULLET_RE = re.compile(r"^\s*[-\u2013\u2022]\s+(?=\S)")
+STRAY_DASH_RE = re.compile(r"^\s*[-\u2013\u2022]\s*$")
+OPEN_QUOTES = "'\"\u2018\u201c"
+CLOSE_QUOTES = "'\"\u2019\u201d"
+QUOTE_RE = re.compile(
+    rf"^\s*[{OPEN_QUOTES}](?P<body>.*\S)[{CLOSE_QUOTES}]\s+"
+    rf"(?P<speaker>[^{OPEN_QUOTES}{CLOSE_QUOTES}]*?[^{OPEN_QUOTES}{CLOSE_QUOTES}\s.])\.?\s*$"
+)
+_WS = re.compile(r"\s+")
+
+MONTH_NUMBERS = {m: i + 1 for i, m in enumerate(_MONTHS.split("|"))}
+
+
+def normalise_space(text: str) -> str:
+    """Collapse every run of white space to one space and strip the ends.
+
+    >>> normalise_space("what do we need to do\\n\\ndifferently?'")
+    "what do we need to do differently?'"
+    """
+    return _WS.sub(" ", text).strip()
+
+
+def _key(line: str) -> str:
+    return normalise_space(line).casefold()
+
+
+_SECTION_KEYS = {_key(name): i for i, (name, _, _) in enumerate(SECTIONS)}
+
+
+@dataclass
+class ParsedCase:
+    """What one raw case-study text holds: its front matter and its units, in document order."""
+
+    case_id: str
+    file: str
+    title: str
+    published: str  # ISO year-month, e.g. "2009-04"
+    units: list[dict[str, Any]] = field(default_factory=list)
+    headings: list[tuple[str, str, int]] = field(default_factory=list)  # (section, heading, line)
+
+
+@dataclass
+class _Line:
+    number: int  # 1-based
+    start: int
+    end: int  # exclusive, without the line break
+    text: str
+
+
+def _split_lines(text: str) -> list[_Line]:
+    lines = []
+    pos = 0
+    for number, raw in enumerate(text.split("\n"), start=1):
+        content = raw[:-1] if raw.endswith("\r") else raw
+        lines.append(_Line(number, pos, pos + len(content), content))
+        pos += len(raw) + 1
+    return lines
+
+
+def _is_heading_like(line: str) -> bool:
+    s = line.strip()
+    return (
+        0 < len(s) <= 120
+        and s[0].isupper()
+        and s[-1] not in ".!?;:,"
+        and not s[0].isdigit()
+    )
+
+
+def parse_case_text(text: str, case_id: str, file: str = "<text>",
+                    problems: list[Problem] | None = None) -> ParsedCase:
+    """Parse one case study's text into units of analysis.
+
+    Returns a :class:`ParsedCase`. Every line it cannot place, every gap in the paragraph or
+    question numbering and every missing section heading is a :class:`Problem`: they are raised
+    together as one :class:`LspkitError`, or, when a ``problems`` list is passed, appended to it
+    and the best-effort parse is returned (so a validator can go on to check more).
+
+    >>> parsed = parse_case_text(open("data/raw/hammersmith-and-fulham.txt", encoding="utf-8").read(),
+    ...                          "hammersmith-and-fulham")
+    >>> [u["unit_id"] for u in parsed.units if u["kind"] == "quote"]
+    ['hammersmith-and-fulham.p19.quote1', 'hammersmith-and-fulham.p19.quote2']
+    """
+    strict = problems is None
+    problems = [] if problems is None else problems
+    found_before = len(problems)
+
+    def problem(line: _Line | None, message: str, hint: str = "") -> None:
+        problems.append(Problem(file, f"line {line.number}" if line else "", message, hint))
+
+    lines = _split_lines(text)
+    title, published, body_start = _front_matter(lines, problem)
+
+    units: list[dict[str, Any]] = []
+    headings: list[tuple[str, str, int]] = []
+    section_index = -1
+    heading: str | None = None
+    lp_dimension: str | None = None
+    current: dict[str, Any] | None = None
+    last_para = 0
+    last_question = 0
+    quotes_after: dict[int, int] = {}
+    learning_count = 0
+    previous_blank = True
+
+    def open_unit(kind: str, line: _Line, start: int, end: int, **extra: Any) -> dict[str, Any]:
+        name, dimension, _ = SECTIONS[section_index]
+        unit = {
+            "kind": kind,
+            "para": None,
+            "number": None,
+            "section": name,
+            "heading": heading if heading is not None else name,
+            "dimension": dimension,
+            "boilerplate": name == BOILERPLATE_SECTION,
+            "speaker": None,
+            "line": line.number,
+            "start": start,
+            "end": end,
+        }
+        unit.update(extra)
+        units.append(unit)
+        return unit
+
+    for line in lines[body_start:]:
+        stripped = line.text.strip()
+        if not stripped:
+            previous_blank = True
+            continue
+        key = _key(stripped)
+        if key == _key(END_SECTION):
+            break
+        if key in _SECTION_KEYS:
+            index = _SECTION_KEYS[key]
+            if index != section_index + 1:
+                expected = SECTIONS[section_index + 1][0] if section_index + 1 < len(SECTIONS) else END_SECTION
+                problem(line, f"section heading '{stripped}' out of order; expected '{expected}' next",
+                        "the format's sections are: " + ", ".join(s for s, _, _ in SECTIONS))
+            section_index = index
+            name = SECTIONS[index][0]
+            heading = name if SECTIONS[index][1] == "super-ordinate" or index == 0 else None
+            if SECTIONS[index][2] == "question":
+                heading = name
+            lp_dimension = None
+            current = None
+            previous_blank = True
+            continue
+        if section_index < 0:
+            problem(line, "text before the 'Background' heading", "front matter ends at the title block and date")
+            continue
+        kind = SECTIONS[section_index][2]
+        lead = len(line.text) - len(line.text.lstrip())
+        first_char = stripped[0]
+
+        # A page break splits a unit: the rest follows a blank line and starts in lower case.
+        if current is not None and (not previous_blank or first_char.islower()) and not (
+            PARA_RE.match(line.text) or BULLET_RE.match(line.text) or QUESTION_RE.match(line.text)
+        ):
+            current["end"] = line.start + len(line.text.rstrip())
+            previous_blank = False
+            continue
+        if first_char.islower():
+            problem(line, "a line starting in lower case that continues no unit",
+                    "join it to the paragraph it belongs to, or check the extraction")
+            previous_blank = False
+            continue
+
+        if kind == "paragraph":
+            if STRAY_DASH_RE.match(line.text):
+                current = None
+            elif m := PARA_RE.match(line.text):
+                para = int(m.group(1))
+                if para != last_para + 1:
+                    problem(line, f"paragraph number {para} follows {last_para}: numbering has a gap or repeat",
+                            "paragraphs must be numbered 1, 2, 3, ... through the document")
+                last_para = para
+                current = open_unit("paragraph", line, line.start + m.end(), line.start + len(line.text.rstrip()),
+                                    para=para, number=para)
+            elif first_char in OPEN_QUOTES:
+                q = QUOTE_RE.match(line.text)
+                if q is None:
+                    problem(line, "quotation without an attribution after its closing quotation mark",
+                            "attributed quotations end with the speaker, e.g. ' ...' LA Chief Executive.")
+                    current = None
+                elif last_para == 0:
+                    problem(line, "quotation before any numbered paragraph")
+                    current = None
+                else:
+                    quotes_after[last_para] = quotes_after.get(last_para, 0) + 1
+                    open_unit("quote", line, line.start + q.start("body"), line.start + q.end("body"),
+                              para=last_para, number=quotes_after[last_para],
+                              speaker=normalise_space(q.group("speaker")))
+                    current = None  # a quotation is one line
+            elif previous_blank and _is_heading_like(stripped):
+                heading = normalise_space(stripped)
+                headings.append((SECTIONS[section_index][0], heading, line.number))
+                current = None
+            else:
+                problem(line, f"unrecognised line in '{SECTIONS[section_index][0]}': {stripped[:60]!r}",
+                        "expected a numbered paragraph, an attributed quotation or a heading")
+                current = None
+        elif kind == "learning_point":
+            if m := BULLET_RE.match(line.text):
+                if lp_dimension is None:
+                    problem(line, "learning point before a 'Transformational learning' or "
+                                  "'Transactional learning' heading")
+                learning_count += 1
+                current = open_unit("learning_point", line, line.start + m.end(),
+                                    line.start + len(line.text.rstrip()), number=learning_count,
+                                    dimension=lp_dimension)
+            elif previous_blank and _is_heading_like(stripped):
+                word = key.split()[0]
+                if word not in LEARNING_DIMENSIONS:
+                    problem(line, f"learning-point heading '{stripped}' names no dimension",
+                            "expected 'Transformational learning' or 'Transactional learning'")
+                lp_dimension = word if word in LEARNING_DIMENSIONS else None
+                heading = normalise_space(stripped)
+                headings.append((SECTIONS[section_index][0], heading, line.number))
+                current = None
+            else:
+                problem(line, f"unrecognised line under learning points: {stripped[:60]!r}",
+                        "learning points are bullets starting '- '")
+                current = None
+        else:  # questions
+            if m := QUESTION_RE.match(line.text):
+                number = int(m.group(1))
+                if number != last_question + 1:
+                    problem(line, f"question number {number} follows {last_question}: numbering has a gap",
+                            "questions must be numbered 1, 2, 3, ...")
+                last_question = number
+                current = open_unit("question", line, line.start + m.end(),
+                                    line.start + len(line.text.rstrip()), number=number)
+            else:
+                problem(line, f"unrecognised line under questions: {stripped[:60]!r}",
+                        "questions are numbered '1.' or '- 1 '")
+                current = None
+        previous_blank = False
+
+    for index, (name, _, kind) in enumerate(SECTIONS):
+        if index > section_index:
+            problem(None, f"missing section heading '{name}'",
+                    "a case study in this format has every section: " + ", ".join(s for s, _, _ in SECTIONS))
+        elif not any(u["section"] == name for u in units):
+            problem(None, f"section '{name}' holds no {kind.replace('_', ' ')}s")
+    if strict and len(problems) > found_before:
+        raise LspkitError(problems)
+
+    for unit in units:
+        unit["text"] = normalise_space(text[unit["start"]:unit["end"]])
+        unit["unit_id"] = unit_id(case_id, unit["kind"], unit["para"], unit["number"])
+        unit["case_id"] = case_id
+    return ParsedCase(case_id, file, title, published, units, headings)
+
+
+def unit_id(case_id: str, kind: str, para: int | None, number: int | None) -> str:
+    """The stable identifier of a unit: ``bolton.p08``, ``bolton.p12.quote1``, ``bolton.lp3``, ``bolton.question2``.
+
+    >>> unit_id("bolton", "quote", 12, 1)
+    'bolton.p12.quote1'
+    """
+    if kind == "paragraph":
+        return f"{case_id}.p{para:02d}"
+    if kind == "quote":
+        return f"{case_id}.p{para:02d}.quote{number}"
+    if kind == "learning_point":
+        return f"{case_id}.lp{number}"
+    if kind == "question":
+        return f"{case_id}.question{number}"
+    raise ValueError(f"unknown unit kind {kind!r}")
+
+
+def _front_matter(lines: list[_Line], problem) -> tuple[str, str, int]:
+    """Find the title block, the publication date and the line where the body starts."""
+    series = next((i for i, ln in enumerate(lines) if _key(ln.text) == SERIES_LINE), None)
+    body = next((i for i, ln in enumerate(lines) if _key(ln.text) == _key(SECTIONS[0][0])), None)
+    title, published = "", ""
+    if series is None:
+        problem(None, "missing the series line 'Working better together? Case study'",
+                "the title block follows that line")
+    else:
+        block = []
+        for ln in lines[series + 1:]:
+            if ln.text.strip():
+                block.append(ln.text)
+            elif block:
+                break
+        title = normalise_space(" ".join(block))
+        if not title:
+            problem(lines[series], "no title after the series line")
+    stop = body if body is not None else len(lines)
+    for ln in lines[:stop]:
+        if m := DATE_RE.match(ln.text):
+            published = f"{int(m.group(2)):04d}-{MONTH_NUMBERS[m.group(1)]:02d}"
+            break
+    else:
+        problem(None, "no publication date (a line such as 'April 2009') before 'Background'")
+    return title, published, (body if body is not None else len(lines))
+
+
+def read_case_file(path: Path, case_id: str | None = None, problems: list[Problem] | None = None) -> ParsedCase:
+    """Read and parse one raw case-study file; the case id defaults to the file's stem.
+
+    Text that is not valid UTF-8 raises :class:`LspkitError` naming the file, line and byte.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise LspkitError([Problem(str(path), f"line {line}",
+                                   f"cannot be decoded as UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r})",
+                                   "save the file as UTF-8 text")]) from None
+    return parse_case_text(text, case_id or path.stem, str(path), problems)

@@ -1,0 +1,125 @@
+"""The loaded corpus: its tables, orders, selectors, the derived structure coder and new cases."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+import lspkit
+from lspkit.errors import LspkitError
+
+from .conftest import CASES, DATA
+
+
+def test_tables_have_the_documented_columns(corpus):
+    assert {"unit_id", "case_id", "kind", "para", "section", "heading", "dimension", "boilerplate", "text",
+            "start", "end"} <= set(corpus.units.columns)
+    assert {"code_id", "label", "kind", "element", "dimension", "parent", "definition"} <= set(corpus.codes.columns)
+    assert list(corpus.codings.columns) == ["unit_id", "code_id", "coder", "memo"]
+    assert corpus.case_ids == CASES
+    assert corpus.units["unit_id"].is_unique
+
+
+def test_element_and_dimension_are_ordered_categoricals_in_7s_order(corpus):
+    element = corpus.codes["element"].dtype
+    assert isinstance(element, pd.CategoricalDtype) and element.ordered
+    assert list(element.categories) == ["goals", "staff_skills", "style", "synergies", "steering", "standards",
+                                        "systems"]
+    for frame, col in ((corpus.codes, "dimension"), (corpus.units, "dimension")):
+        dtype = frame[col].dtype
+        assert dtype.ordered and list(dtype.categories) == ["super-ordinate", "transformational", "transactional"]
+
+
+def test_themes_inherit_element_and_dimension_from_their_parents(corpus):
+    codes = corpus.codes.set_index("code_id")
+    assert codes.loc["joint_appointments", "element"] == "staff_skills"
+    assert codes.loc["mainstream_budgets", "parent"] == "pooled_resources"  # a theme under a theme
+    assert codes.loc["mainstream_budgets", "element"] == "steering"
+    assert codes.loc["mainstream_budgets", "dimension"] == "transactional"
+    assert pd.isna(codes.loc["interdependence", "element"])
+    assert (corpus.codes["kind"] == "element").sum() == 7
+    assert (corpus.codes["kind"] == "theme").sum() >= 10
+
+
+def test_citations(corpus):
+    cite = corpus.units.set_index("unit_id")["citation"]
+    assert cite["bolton.p08"] == "Bolton ¶8"
+    assert cite["hammersmith-and-fulham.p19.quote2"] == "Hammersmith and Fulham ¶19, quote 2"
+    assert cite["blackburn-with-darwen.lp4"] == "Blackburn with Darwen, learning point 4"
+    assert cite["bolton.question3"] == "Bolton, question 3"
+
+
+def test_raw_span_is_the_file_text(corpus):
+    raw = (DATA / "raw" / "bolton.txt").read_text(encoding="utf-8")
+    row = corpus.units.set_index("unit_id").loc["bolton.p14"]
+    assert corpus.raw_span("bolton.p14") == raw[row["start"]:row["end"]]
+    assert "\n\nfunded by the Council" in corpus.raw_span("bolton.p14")
+
+
+def test_structure_coder_follows_headings_and_skips_boilerplate_and_learning_points(corpus):
+    s = corpus.coder("structure").codings.set_index("unit_id")["code_id"]
+    assert s["bolton.p05"] == "goals"
+    assert s["bolton.p08"] == "staff_skills"
+    assert s["bolton.p22"] == "standards"
+    assert s["blackburn-with-darwen.p16.quote1"] == "steering"
+    assert s["hammersmith-and-fulham.p21"] == "systems"
+    assert not s.index.str.contains(r"\.p0[123]$|\.lp|\.question").any()
+    non_boiler = corpus.units[~corpus.units["boilerplate"] & corpus.units["kind"].isin(["paragraph", "quote"])]
+    assert len(s) == len(non_boiler) == 67
+
+
+def test_selectors(corpus):
+    bolton = corpus.case("bolton")
+    assert set(bolton.units["case_id"]) == {"bolton"}
+    assert set(bolton.codings["unit_id"].str.split(".").str[0]) == {"bolton"}
+    researcher = corpus.coder("researcher")
+    assert set(researcher.codings["coder"]) == {"researcher"}
+    joined = bolton.coded_units(coder="researcher", kind="theme")
+    assert set(joined["code_kind"]) == {"theme"}
+    assert {"citation", "text", "code_label", "memo"} <= set(joined.columns)
+    assert len(joined) == len(bolton.codings.merge(corpus.codes[corpus.codes["kind"] == "theme"], on="code_id")
+                              .query("coder == 'researcher'"))
+
+
+def test_unknown_case_and_coder_list_the_valid_ones(corpus):
+    with pytest.raises(LspkitError, match="valid ids: blackburn-with-darwen, bolton, hammersmith-and-fulham"):
+        corpus.case("wigan")
+    with pytest.raises(LspkitError, match="registered coders: structure, researcher"):
+        corpus.coder("nobody")
+
+
+def test_env_var_points_the_loader_at_another_directory(data_copy, monkeypatch):
+    (data_copy / "raw" / "hammersmith-and-fulham.txt").unlink()
+    lines = (data_copy / "cases.csv").read_text(encoding="utf-8").splitlines()
+    (data_copy / "cases.csv").write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    codings = (data_copy / "codings" / "researcher.csv").read_text(encoding="utf-8").splitlines()
+    (data_copy / "codings" / "researcher.csv").write_text(
+        "\n".join(l for l in codings if not l.startswith("hammersmith")) + "\n", encoding="utf-8")
+    monkeypatch.setenv("LSPKIT_DATA", str(data_copy))
+    assert lspkit.load_corpus().case_ids == ["blackburn-with-darwen", "bolton"]
+
+
+def test_a_new_case_study_loads_with_no_code_change(data_copy):
+    """A renamed copy of Bolton, dropped into raw/ with a row in cases.csv, gets units and structure codings."""
+    text = (DATA / "raw" / "bolton.txt").read_text(encoding="utf-8").replace("Bolton", "Testshire")
+    (data_copy / "raw" / "testshire.txt").write_text(text, encoding="utf-8")
+    with open(data_copy / "cases.csv", "a", encoding="utf-8") as fh:
+        fh.write("testshire,Testshire Vision Partnership,Testshire,"
+                 "\"'Testshire first, politics second' in Testshire Vision Partnership\",2009-04,,,,,\n")
+    corpus = lspkit.load_corpus(data_copy)
+    assert corpus.case_ids[-1] == "testshire"
+    new = corpus.case("testshire")
+    assert new.units["kind"].value_counts().to_dict() == {"paragraph": 27, "learning_point": 6, "question": 3,
+                                                           "quote": 0}
+    structure = new.coder("structure").codings
+    assert len(structure) == 24 and set(structure["code_id"]) <= set(corpus.elements)
+    assert new.units.set_index("unit_id").loc["testshire.p08", "citation"] == "Testshire ¶8"
+    assert new.coder("researcher").codings.empty  # nobody has read it yet
+
+
+def test_a_raw_text_without_a_cases_row_is_an_error(data_copy):
+    shutil.copy(DATA / "raw" / "bolton.txt", data_copy / "raw" / "wigan.txt")
+    with pytest.raises(LspkitError, match=r"wigan.txt: raw text has no row in cases.csv \(case id 'wigan'\)"):
+        lspkit.load_corpus(data_copy)
