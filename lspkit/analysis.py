@@ -125,7 +125,7 @@ def balance(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
             transformational=("tf", "sum"), transactional=("tc", "sum"),
             both=("tf", lambda s: int((s & flags.loc[s.index, "tc"]).sum())),
             total=("tf", lambda s: int((s | flags.loc[s.index, "tc"]).sum())))
-        per_case = per_case.reindex(corpus.case_ids, fill_value=0)
+        per_case = per_case.astype(int).reindex(corpus.case_ids).fillna(0).astype(int)
         per_case.index.name = "case_id"
         per_case = per_case.reset_index()
         per_case.insert(1, "units_of", units_of)
@@ -181,6 +181,30 @@ def case_code_matrix(corpus: Corpus, coder: str = "researcher", kind: Literal["e
     return table
 
 
+def evidence(corpus: Corpus, coder: str = "researcher", excerpt_words: int = 12,
+             kinds: Sequence[str] = EVIDENCE_KINDS, kind: Literal["element", "theme"] = "element") -> pd.DataFrame:
+    """Every coded evidence unit with its citation and a short excerpt, in document order.
+
+    One row per unit and code: ``case_id, code_id, unit_id, citation, excerpt`` where the excerpt is
+    the unit's first ``excerpt_words`` words (with '…' when cut).
+
+    >>> from lspkit import load_corpus
+    >>> evidence(load_corpus().case("bolton"), coder="structure", excerpt_words=3).iloc[0].tolist()
+    ['bolton', 'goals', 'bolton.p04', 'Bolton ¶4', 'Bolton was one…']
+    """
+    units = _evidence_units(corpus, kinds)
+    coded = _codings(corpus, coder, kind)[["unit_id", "code_id"]].merge(
+        units[["unit_id", "case_id", "citation", "text"]], on="unit_id")
+    order = {u: i for i, u in enumerate(units["unit_id"])}
+    code_order = {c: i for i, c in enumerate(corpus.codes["code_id"])}
+    coded = coded.assign(_o=coded["unit_id"].map(order), _c=coded["code_id"].map(code_order))
+    coded = coded.sort_values(["_o", "_c"], kind="stable")
+    words = coded["text"].str.split()
+    excerpt = words.str[:excerpt_words].str.join(" ")
+    coded["excerpt"] = excerpt.where(words.str.len() <= excerpt_words, excerpt + "…")
+    return coded[["case_id", "code_id", "unit_id", "citation", "excerpt"]].reset_index(drop=True)
+
+
 def framework_matrix(corpus: Corpus, coder: str = "researcher", excerpt_words: int = 12,
                      kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """Framework matrix (Ritchie & Spencer): cases × 7S elements, each cell the cited evidence.
@@ -193,17 +217,11 @@ def framework_matrix(corpus: Corpus, coder: str = "researcher", excerpt_words: i
     >>> fm.loc["bolton", "staff_skills"].splitlines()[2]
     'Bolton ¶8: In 2007, the Council…'
     """
-    units = _evidence_units(corpus, kinds)
-    coded = _codings(corpus, coder, "element")[["unit_id", "code_id"]].merge(
-        units[["unit_id", "case_id", "citation", "text"]], on="unit_id")
-    order = {u: i for i, u in enumerate(units["unit_id"])}
-    coded = coded.assign(_o=coded["unit_id"].map(order)).sort_values("_o", kind="stable")
-    words = coded["text"].str.split()
-    excerpt = words.str[:excerpt_words].str.join(" ")
-    excerpt = excerpt.where(words.str.len() <= excerpt_words, excerpt + "…")
-    coded["entry"] = coded["citation"] + ": " + excerpt
-    cells = coded.groupby(["case_id", "code_id"], sort=False)["entry"].agg("\n".join)
-    table = cells.unstack("code_id").reindex(index=corpus.case_ids, columns=corpus.elements).fillna("")
+    rows = evidence(corpus, coder, excerpt_words, kinds)
+    rows = rows.assign(entry=rows["citation"] + ": " + rows["excerpt"])
+    cells = rows.groupby(["case_id", "code_id"], sort=False)["entry"].agg("\n".join)
+    table = cells.unstack("code_id").reindex(index=corpus.case_ids, columns=corpus.elements).astype(object)
+    table = table.where(table.notna(), "")
     table.index.name, table.columns.name = "case_id", "element"
     return table
 
@@ -436,7 +454,8 @@ def agreement(corpus: Corpus, coder_a: str = "structure", coder_b: str = "resear
     The units compared are the evidence units both coders gave at least one element. For each
     element, each coder either applied it to a unit or did not; the table gives ``n_units``,
     ``both``, ``only_a``, ``only_b``, ``neither``, ``percent_agreement`` (0-100) and ``kappa``
-    (Cohen's, NaN where undefined), plus an ``all elements`` row pooling every unit-element decision.
+    (Cohen's, NaN where undefined), plus an ``all elements`` row pooling every unit-element decision;
+    ``decisions`` is the number of yes/no decisions each figure rests on.
     """
     a = _element_codings(corpus, coder_a, EVIDENCE_KINDS)
     b = _element_codings(corpus, coder_b, EVIDENCE_KINDS)
@@ -448,19 +467,19 @@ def agreement(corpus: Corpus, coder_a: str = "structure", coder_b: str = "resear
         in_b = pd.Series(shared).isin(set(b.loc[b["element"] == element, "unit_id"])).to_numpy()
         pooled_a.append(in_a)
         pooled_b.append(in_b)
-        rows.append(_agreement_row(element, in_a, in_b))
+        rows.append(_agreement_row(element, in_a, in_b, len(shared)))
     all_a = np.concatenate(pooled_a) if pooled_a else np.array([], bool)
     all_b = np.concatenate(pooled_b) if pooled_b else np.array([], bool)
-    rows.append(_agreement_row("all elements", all_a, all_b))
+    rows.append(_agreement_row("all elements", all_a, all_b, len(shared)))
     out = pd.DataFrame(rows)
     out.insert(1, "coder_a", coder_a)
     out.insert(2, "coder_b", coder_b)
     return out
 
 
-def _agreement_row(element: str, a: np.ndarray, b: np.ndarray) -> dict:
+def _agreement_row(element: str, a: np.ndarray, b: np.ndarray, n_units: int) -> dict:
     n = int(a.size)
-    return {"element": element, "n_units": n, "both": int((a & b).sum()), "only_a": int((a & ~b).sum()),
+    return {"element": element, "n_units": n_units, "decisions": n, "both": int((a & b).sum()), "only_a": int((a & ~b).sum()),
             "only_b": int((~a & b).sum()), "neither": int((~a & ~b).sum()),
             "percent_agreement": float(100 * np.mean(a == b)) if n else float("nan"),
             "kappa": cohen_kappa(a, b)}
@@ -495,3 +514,156 @@ def departures(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
             rows.append({"citation": u.citation, "unit_id": u.unit_id, "case_id": u.case_id, "filed_under": filed,
                          "coded_as": ", ".join(got), "memo": memos.get(u.unit_id, ""), "text": u.text})
     return pd.DataFrame(rows, columns=["citation", "unit_id", "case_id", "filed_under", "coded_as", "memo", "text"])
+
+
+# -- descriptive tables for the notebooks ------------------------------------------------------
+
+def unit_counts(corpus: Corpus) -> pd.DataFrame:
+    """Units per case by kind (boilerplate counted apart), one row per case.
+
+    >>> from lspkit import load_corpus
+    >>> unit_counts(load_corpus()).loc["bolton"].tolist()
+    [24, 0, 6, 3, 3, 36]
+    """
+    units = corpus.units
+    counts = (units[~units["boilerplate"]].groupby(["case_id", "kind"], observed=False).size()
+              .unstack("kind", fill_value=0).reindex(index=corpus.case_ids, fill_value=0))
+    counts = counts.reindex(columns=list(units["kind"].cat.categories), fill_value=0)
+    counts["boilerplate"] = units[units["boilerplate"]].groupby("case_id").size().reindex(corpus.case_ids).fillna(0)
+    counts["total"] = units.groupby("case_id").size().reindex(corpus.case_ids).fillna(0)
+    counts.columns.name = None
+    counts.index.name = "case_id"
+    return counts.astype(int)
+
+
+def section_units(corpus: Corpus, section: str | None = None, kind: str | None = None) -> pd.DataFrame:
+    """The document's own units of one section or kind, with citations: ``citation, heading, text``.
+
+    >>> from lspkit import load_corpus
+    >>> section_units(load_corpus().case("bolton"), kind="question")["citation"].tolist()
+    ['Bolton, question 1', 'Bolton, question 2', 'Bolton, question 3']
+    """
+    units = corpus.units[~corpus.units["boilerplate"]]
+    if section is not None:
+        units = units[units["section"] == section]
+    if kind is not None:
+        units = units[units["kind"] == kind]
+    return units[["citation", "case_id", "unit_id", "heading", "text"]].reset_index(drop=True)
+
+
+def learning_points(corpus: Corpus, wide: bool = False) -> pd.DataFrame:
+    """The documents' learning points with the dimension the document files them under.
+
+    Long: ``case_id, dimension, citation, text``. With ``wide=True``: one row per case and position,
+    the two dimensions side by side (``transformational``, ``transactional``), empty where one
+    dimension has fewer points.
+    """
+    lp = corpus.units[corpus.units["kind"] == "learning_point"]
+    long = lp[["case_id", "dimension", "citation", "text"]].reset_index(drop=True)
+    if not wide:
+        return long
+    long = long.assign(entry=long["text"] + " (" + long["citation"] + ")",
+                       dim=long["dimension"].astype(str))
+    long["position"] = long.groupby(["case_id", "dim"]).cumcount() + 1
+    table = long.pivot(index=["case_id", "position"], columns="dim", values="entry")
+    table = table.reindex(columns=[TF, TC]).astype(object)
+    table = table.where(table.notna(), "")
+    table.columns.name = None
+    return table
+
+
+def code_summary(corpus: Corpus, coder: str = "researcher", kind: Literal["element", "theme"] = "theme",
+                 kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+    """Per case, the codes present with their unit count and citations, in codebook order.
+
+    Columns: ``case_id, code_id, label, units, citations`` (citations joined by '; ').
+    """
+    rows = evidence(corpus, coder, 0, kinds, kind=kind)
+    labels = corpus.codes.set_index("code_id")["label"]
+    out = (rows.groupby(["case_id", "code_id"], sort=False)
+           .agg(units=("unit_id", "nunique"), citations=("citation", "; ".join)).reset_index())
+    out.insert(2, "label", out["code_id"].map(labels))
+    case_order = {c: i for i, c in enumerate(corpus.case_ids)}
+    code_order = {c: i for i, c in enumerate(corpus.codes["code_id"])}
+    out = out.assign(_a=out["case_id"].map(case_order), _b=out["code_id"].map(code_order))
+    return out.sort_values(["_a", "_b"]).drop(columns=["_a", "_b"]).reset_index(drop=True)
+
+
+def coverage(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
+    """How much of each case a coder has coded, by unit kind (boilerplate excluded).
+
+    Columns: ``case_id, kind, units, with_element, with_theme, uncoded, element_coverage``.
+    """
+    corpus.check_coder(coder)
+    units = corpus.units[~corpus.units["boilerplate"]][["unit_id", "case_id", "kind"]]
+    c = _codings(corpus, coder)
+    with_element = set(c.loc[c["kind"] == "element", "unit_id"])
+    with_theme = set(c.loc[c["kind"] == "theme", "unit_id"])
+    any_code = set(c["unit_id"])
+    units = units.assign(e=units["unit_id"].isin(with_element), t=units["unit_id"].isin(with_theme),
+                         u=~units["unit_id"].isin(any_code))
+    out = (units.groupby(["case_id", "kind"], observed=True)
+           .agg(units=("unit_id", "size"), with_element=("e", "sum"), with_theme=("t", "sum"), uncoded=("u", "sum"))
+           .reset_index())
+    out["element_coverage"] = out["with_element"] / out["units"]
+    out["case_id"] = _case_categorical(corpus, out["case_id"])
+    out = out.sort_values(["case_id", "kind"]).reset_index(drop=True)
+    for col in ("units", "with_element", "with_theme", "uncoded"):
+        out[col] = out[col].astype(int)
+    return out
+
+
+def codebook_usage(corpus: Corpus, kinds: Sequence[str] = EVIDENCE_KINDS + ("question",)) -> pd.DataFrame:
+    """The codebook with, for every coder, how many units carry each code.
+
+    Columns: ``code_id, label, kind, parent, dimension, definition`` and one count column per coder.
+    """
+    units = corpus.units[~corpus.units["boilerplate"] & corpus.units["kind"].isin(kinds)][["unit_id"]]
+    coded = corpus.codings.merge(units, on="unit_id")
+    counts = coded.groupby(["code_id", "coder"]).size().unstack("coder", fill_value=0)
+    counts = counts.reindex(index=corpus.codes["code_id"], columns=corpus.coder_ids, fill_value=0)
+    out = corpus.codes[["code_id", "label", "kind", "parent", "dimension", "definition"]].set_index("code_id")
+    out = out.join(counts.astype(int))
+    out["parent"] = out["parent"].fillna("")
+    return out.reset_index()
+
+
+def synthesis(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
+    """Findings stated from the results, so the prose can never drift from the numbers.
+
+    One row per finding: ``finding`` (a sentence) and ``basis`` (the table it comes from).
+    """
+    meta = theme_meta_matrix(corpus, coder)
+    bal = balance(corpus, coder)
+    links = interdependence_summary(corpus, coder)
+    k = len(corpus.case_ids)
+    name = dict(zip(corpus.cases["case_id"], corpus.cases["short_name"]))
+    out = []
+    shared = meta[meta["n_cases"] == k]
+    if k > 1:
+        out.append((f"{len(shared)} of {len(meta)} themes recur in all {k} cases: "
+                    + (", ".join(shared["label"]) if len(shared) else "none") + ".", "theme meta-matrix"))
+        singles = meta[meta["n_cases"] == 1]
+        for case_id in corpus.case_ids:
+            own = singles[singles["pattern"] == f"only {case_id}"]["label"].tolist()
+            if own:
+                out.append((f"Only {name[case_id]} shows: {', '.join(own)}.", "theme meta-matrix"))
+    for units_of in UNIT_SETS:
+        part = bal[bal["units_of"] == units_of].dropna(subset=["balance_index"])
+        if len(part) > 1:
+            hi = part.loc[part["balance_index"].idxmax()]
+            lo = part.loc[part["balance_index"].idxmin()]
+            out.append((f"In the {units_of}, the balance index runs from {lo['balance_index']:+.2f} "
+                        f"({name[str(lo['case_id'])]}) to {hi['balance_index']:+.2f} ({name[str(hi['case_id'])]}).",
+                        "balance"))
+        for row in part.itertuples(index=False):
+            if len(part) == 1:
+                lean = ("transformational" if row.balance_index > 0 else
+                        "transactional" if row.balance_index < 0 else "neither way")
+                out.append((f"In the {units_of}, {name[str(row.case_id)]} leans {lean} "
+                            f"(index {row.balance_index:+.2f}: {row.transformational} transformational, "
+                            f"{row.transactional} transactional units).", "balance"))
+    for row in links.itertuples(index=False):
+        out.append((f"{name[row.case_id]}: {row.linking_units} of {row.coded_units} coded units link a "
+                    f"transformational with a transactional element.", "interdependence"))
+    return pd.DataFrame(out, columns=["finding", "basis"])

@@ -8,6 +8,7 @@ Example (shell)::
     lspkit list                 # cases with their unit counts
     lspkit validate             # every problem in the data directory, exit 1 if any
     lspkit --data path/to/data list
+    lspkit references           # refresh the nbval regression references from the current data
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_references(args: argparse.Namespace) -> int:
+    from .runner import refresh_references
+
+    for path in refresh_references(kernel_name=args.kernel):
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lspkit", description="Cross-case analysis of LSP case studies.")
     parser.add_argument("--data", default=None, help="data directory (default: $LSPKIT_DATA or the project's data/)")
@@ -54,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list the cases and their unit counts").set_defaults(func=_cmd_list)
     sub.add_parser("validate", help="check the data directory and report every problem").set_defaults(
         func=_cmd_validate)
+    refs = sub.add_parser("references", help="re-execute notebooks/ and tests/references/ (the nbval references)")
+    refs.add_argument("--kernel", default=None, help="Jupyter kernel to use (default: the notebooks' own, lspkit)")
+    refs.set_defaults(func=_cmd_references)
     return parser
 
 

@@ -1,0 +1,220 @@
+"""Plots of the analysis frames: each takes a tidy frame from :mod:`lspkit.analysis` and returns a
+matplotlib Figure or Axes, so plots compose.
+
+This module owns the visual language: one palette for the three dimensions (Okabe-Ito colours,
+safe for colour-blind readers), a fixed font bundled with matplotlib (DejaVu Sans), and the
+settings that make figures reproducible (no dates in metadata, fixed SVG ids).
+
+Example:
+    >>> from lspkit import load_corpus, analysis
+    >>> corpus = load_corpus()
+    >>> ax = balance_plot(analysis.balance(corpus), labels=labels(corpus))
+    >>> [float(x) for x in ax.get_xlim()]
+    [-1.0, 1.0]
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator, Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+
+from .corpus import Corpus
+
+PALETTE: dict[str, str] = {
+    "super-ordinate": "#7F7F7F",   # grey
+    "transformational": "#0072B2",  # blue
+    "transactional": "#E69F00",     # orange
+}
+NO_DIMENSION = "#CC79A7"  # themes with no parent element
+
+STYLE: dict[str, object] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "svg.hashsalt": "lspkit",
+    "svg.fonttype": "path",
+    "pdf.fonttype": 42,
+    "image.cmap": "Blues",
+}
+
+
+def use_style() -> None:
+    """Apply lspkit's plot settings globally (notebooks call this once)."""
+    plt.rcParams.update(STYLE)
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    with plt.rc_context(STYLE):
+        yield
+
+
+def labels(corpus: Corpus) -> dict[str, str]:
+    """Readable labels for the plots: code ids to code labels and case ids to short names.
+
+    >>> from lspkit import load_corpus
+    >>> labels(load_corpus())["staff_skills"], labels(load_corpus())["hammersmith-and-fulham"]
+    ('Staff and skills', 'Hammersmith and Fulham')
+    """
+    out = dict(zip(corpus.codes["code_id"], corpus.codes["label"]))
+    out.update(zip(corpus.cases["case_id"], corpus.cases["short_name"]))
+    return out
+
+
+def dimension_colours(corpus: Corpus) -> dict[str, str]:
+    """The palette colour of every code, by its dimension."""
+    dims = corpus.codes.set_index("code_id")["dimension"]
+    return {c: PALETTE.get(str(d), NO_DIMENSION) for c, d in dims.items()}
+
+
+def _label(names, mapping: Mapping[str, str] | None) -> list[str]:
+    mapping = mapping or {}
+    return [mapping.get(str(n), str(n)) for n in names]
+
+
+def _legend_handles() -> list[Patch]:
+    return [Patch(color=c, label=d) for d, c in PALETTE.items()]
+
+
+def profile_plot(profile: pd.DataFrame, value: str = "unit_share",
+                 labels: Mapping[str, str] | None = None) -> Figure:
+    """Bars of each element's ``value`` (a column of :func:`~lspkit.analysis.element_profile`),
+    one panel per case, coloured by dimension."""
+    cases = list(pd.unique(profile["case_id"].astype(str)))
+    with _style():
+        fig, axes = plt.subplots(1, len(cases), figsize=(3.2 * len(cases) + 1.6, 3.2), sharey=True,
+                                 sharex=True, squeeze=False)
+        for ax, case in zip(axes[0], cases):
+            part = profile[profile["case_id"].astype(str) == case]
+            y = np.arange(len(part))[::-1]
+            colours = [PALETTE.get(str(d), NO_DIMENSION) for d in part["dimension"]]
+            ax.barh(y, part[value].to_numpy(dtype=float), color=colours)
+            ax.set_yticks(y, _label(part["element"], labels))
+            ax.set_title(_label([case], labels)[0])
+            ax.set_xlabel(value.replace("_", " "))
+            for yi, v in zip(y, part[value].to_numpy(dtype=float)):
+                ax.text(v, yi, f" {v:.2f}" if "share" in value else f" {v:.0f}", va="center", fontsize=8)
+            top = float(profile[value].max()) if len(profile) else 1.0
+            ax.set_xlim(0, (top or 1.0) * 1.2)
+        fig.legend(handles=_legend_handles(), loc="lower center", ncol=3, frameon=False, fontsize=8)
+        fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+def balance_plot(balance: pd.DataFrame, ax: Axes | None = None, labels: Mapping[str, str] | None = None) -> Axes:
+    """Diverging bars from :func:`~lspkit.analysis.balance`: transactional share to the left,
+    transformational share to the right, the balance index written at the end of each row."""
+    with _style():
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 0.45 * len(balance) + 1.2))
+        rows = balance.reset_index(drop=True)
+        y = np.arange(len(rows))[::-1]
+        ax.barh(y, -rows["transactional_share"].fillna(0).to_numpy(), color=PALETTE["transactional"],
+                label="transactional")
+        ax.barh(y, rows["transformational_share"].fillna(0).to_numpy(), color=PALETTE["transformational"],
+                label="transformational")
+        names = [f"{_label([c], labels)[0]} · {u}" for c, u in zip(rows["case_id"].astype(str), rows["units_of"])]
+        ax.set_yticks(y, names)
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_xlim(-1, 1)
+        ax.set_xticks([-1, -0.5, 0, 0.5, 1], ["1.0", "0.5", "0", "0.5", "1.0"])
+        ax.set_xlabel("share of coded units: transactional ←  → transformational")
+        for yi, b in zip(y, rows["balance_index"]):
+            ax.text(1.02, yi, "n/a" if pd.isna(b) else f"{b:+.2f}", va="center", fontsize=8,
+                    transform=ax.get_yaxis_transform())
+        ax.text(1.02, len(rows) - 0.35, "index", fontsize=8, transform=ax.get_yaxis_transform())
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / max(len(rows), 1)), ncol=2, frameon=False,
+                  fontsize=8)
+    return ax
+
+
+def heatmap(matrix: pd.DataFrame, ax: Axes | None = None, labels: Mapping[str, str] | None = None,
+            colours: Mapping[str, str] | None = None, fmt: str | None = None) -> Axes:
+    """A case × code matrix (:func:`~lspkit.analysis.case_code_matrix`) as an annotated heatmap.
+
+    ``colours`` (code id to colour, e.g. :func:`dimension_colours`) tints the code labels.
+    """
+    values = matrix.to_numpy(dtype=float)
+    if fmt is None:
+        fmt = ".0f" if np.allclose(values, np.round(values)) else ".2f"
+    with _style():
+        if ax is None:
+            _, ax = plt.subplots(figsize=(0.55 * matrix.shape[1] + 2.5, 0.5 * matrix.shape[0] + 1.8))
+        image = ax.imshow(values, aspect="auto", cmap="Blues", vmin=0)
+        ax.set_xticks(range(matrix.shape[1]), _label(matrix.columns, labels), rotation=45, ha="right")
+        ax.set_yticks(range(matrix.shape[0]), _label(matrix.index, labels))
+        top = values.max() if values.size else 0
+        for (i, j), v in np.ndenumerate(values):
+            ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=8,
+                    color="white" if top and v > 0.6 * top else "black")
+        if colours:
+            for tick, code in zip(ax.get_xticklabels(), matrix.columns):
+                tick.set_color(colours.get(str(code), "black"))
+        ax.spines[:].set_visible(False)
+        ax.figure.colorbar(image, ax=ax, shrink=0.8)
+    return ax
+
+
+def theme_dot_matrix(presence: pd.DataFrame, ax: Axes | None = None, labels: Mapping[str, str] | None = None,
+                     colours: Mapping[str, str] | None = None) -> Axes:
+    """Themes × cases from :func:`~lspkit.analysis.theme_presence`: a dot where a theme occurs,
+    its area proportional to the number of units, its colour the theme's dimension."""
+    themes = list(dict.fromkeys(presence["theme_id"].astype(str)))
+    cases = list(dict.fromkeys(presence["case_id"].astype(str)))
+    with _style():
+        if ax is None:
+            _, ax = plt.subplots(figsize=(1.3 * len(cases) + 3.2, 0.3 * len(themes) + 1.2))
+        tpos = {t: i for i, t in enumerate(themes[::-1])}
+        cpos = {c: i for i, c in enumerate(cases)}
+        shown = presence[presence["units"] > 0]
+        x = shown["case_id"].astype(str).map(cpos).to_numpy()
+        y = shown["theme_id"].astype(str).map(tpos).to_numpy()
+        c = [(colours or {}).get(t, PALETTE["transformational"]) for t in shown["theme_id"].astype(str)]
+        ax.scatter(x, y, s=40 * shown["units"].to_numpy(dtype=float), c=c, zorder=3)
+        for xi, yi, n in zip(x, y, shown["units"]):
+            ax.annotate(str(int(n)), (xi, yi), xytext=(9, -3), textcoords="offset points", fontsize=7)
+        ax.set_xticks(range(len(cases)), _label(cases, labels))
+        ax.set_yticks(range(len(themes)), _label(themes[::-1], labels))
+        ax.set_xlim(-0.6, len(cases) - 0.4)
+        ax.set_ylim(-0.7, len(themes) - 0.3)
+        ax.grid(True, color="#dddddd", zorder=0)
+        ax.legend(handles=_legend_handles() + [Patch(color=NO_DIMENSION, label="no parent element")],
+                  loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    return ax
+
+
+def cooccurrence_plot(pairs: pd.DataFrame, order: list[str], ax: Axes | None = None,
+                      labels: Mapping[str, str] | None = None, colours: Mapping[str, str] | None = None,
+                      dimensions: Mapping[str, str] | None = None) -> Axes:
+    """Codes × codes heatmap of :func:`~lspkit.analysis.cooccurrence` (symmetric; ``order`` gives the
+    codes). With ``dimensions`` the transformational × transactional block, the interdependence the
+    case studies ask about, is outlined."""
+    idx = {c: i for i, c in enumerate(order)}
+    grid = np.zeros((len(order), len(order)))
+    for a, b, n in zip(pairs["code_a"].astype(str), pairs["code_b"].astype(str), pairs["units"]):
+        if a in idx and b in idx:
+            grid[idx[a], idx[b]] = grid[idx[b], idx[a]] = n
+    matrix = pd.DataFrame(grid, index=order, columns=order)
+    ax = heatmap(matrix, ax=ax, labels=labels, colours=colours, fmt=".0f")
+    if colours:
+        for tick, code in zip(ax.get_yticklabels(), order):
+            tick.set_color(colours.get(code, "black"))
+    if dimensions:
+        tf = [i for i, c in enumerate(order) if dimensions.get(c) == "transformational"]
+        tc = [i for i, c in enumerate(order) if dimensions.get(c) == "transactional"]
+        if tf and tc:
+            for rows, cols in ((tf, tc), (tc, tf)):
+                ax.add_patch(Rectangle((min(cols) - 0.5, min(rows) - 0.5), len(cols), len(rows), fill=False,
+                                       edgecolor="#D55E00", linewidth=2))
+    return ax

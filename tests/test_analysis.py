@@ -1,0 +1,188 @@
+"""Analyses on a small hand-made corpus whose answers are worked out by hand in the comments."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lspkit import analysis as A
+from lspkit.codebook import load_codebook
+from lspkit.corpus import UNIT_COLUMNS, Corpus
+from lspkit.errors import LspkitError
+
+from .conftest import DATA
+
+# unit: (case, kind, heading element, document dimension, words)
+UNITS = {
+    "a.p01": ("a", "paragraph", None, None, 30),          # boilerplate
+    "a.p04": ("a", "paragraph", "goals", "super-ordinate", 10),
+    "a.p06": ("a", "paragraph", "staff_skills", "transformational", 20),
+    "a.p07": ("a", "paragraph", "style", "transformational", 5),
+    "a.lp1": ("a", "learning_point", None, "transformational", 4),
+    "a.lp2": ("a", "learning_point", None, "transactional", 6),
+    "b.p04": ("b", "paragraph", "steering", "transactional", 8),
+    "b.p05": ("b", "paragraph", "steering", "transactional", 12),
+    "b.lp1": ("b", "learning_point", None, "transactional", 3),
+    "b.question1": ("b", "question", None, None, 9),
+}
+STRUCTURE = [("a.p04", "goals"), ("a.p06", "staff_skills"), ("a.p07", "style"), ("b.p04", "steering"),
+             ("b.p05", "steering")]
+RESEARCHER = [("a.p04", "goals"), ("a.p06", "staff_skills"), ("a.p06", "systems"), ("a.p06", "joint_appointments"),
+              ("a.p07", "style"), ("a.p07", "pooled_resources"), ("a.lp1", "staff_skills"),
+              ("a.lp2", "steering"), ("a.lp2", "standards"), ("b.p04", "steering"), ("b.p04", "mainstream_budgets"),
+              ("b.p05", "standards"), ("b.p05", "joint_appointments"), ("b.lp1", "systems"),
+              ("b.question1", "interdependence")]
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Corpus:
+    book = load_codebook(DATA / "codebook.yml")
+    rows = []
+    for uid, (case, kind, element, dim, words) in UNITS.items():
+        n = int(uid.split(".")[1].lstrip("plquestion") or 0)
+        rows.append({"unit_id": uid, "case_id": case, "kind": kind, "para": n if kind == "paragraph" else None,
+                     "number": n, "section": "", "heading": "", "heading_element": element, "dimension": dim,
+                     "boilerplate": uid == "a.p01", "speaker": None, "citation": f"{case.upper()} {uid}",
+                     "text": " ".join(["w"] * words), "words": words, "start": 0, "end": words, "line": 1})
+    units = pd.DataFrame(rows, columns=UNIT_COLUMNS)
+    units["heading_element"] = pd.Categorical(units["heading_element"], dtype=book.element_dtype())
+    units["dimension"] = pd.Categorical(units["dimension"], dtype=book.dimension_dtype())
+    codings = pd.DataFrame([(u, c, "structure", "") for u, c in STRUCTURE] +
+                           [(u, c, "researcher", "") for u, c in RESEARCHER],
+                           columns=["unit_id", "code_id", "coder", "memo"])
+    cases = pd.DataFrame({"case_id": ["a", "b"], "short_name": ["A", "B"]})
+    coders = pd.DataFrame({"coder": ["structure", "researcher"], "kind": ["derived", "human"], "description": ""})
+    return Corpus(cases, units, book.codes, codings, coders, book, Path("."), {})
+
+
+def test_element_profile_counts_units_and_words(tiny):
+    p = A.element_profile(tiny).set_index(["case_id", "element"])
+    # Case a: coded evidence units p04, p06, p07, lp1, lp2 = 5 units, 10+20+5+4+6 = 45 words.
+    assert p.loc[("a", "staff_skills"), "units"] == 2          # p06 and lp1
+    assert p.loc[("a", "staff_skills"), "unit_share"] == pytest.approx(2 / 5)
+    assert p.loc[("a", "staff_skills"), "words"] == 24
+    assert p.loc[("a", "staff_skills"), "word_share"] == pytest.approx(24 / 45)
+    assert p.loc[("a", "synergies"), "units"] == 0              # zeros are listed, not dropped
+    assert p.loc[("b", "systems"), "unit_share"] == pytest.approx(1 / 3)
+    assert len(p) == 2 * 7
+    assert str(p.loc[("a", "style"), "dimension"]) == "transformational"
+
+
+def test_balance_index(tiny):
+    b = A.balance(tiny).set_index(["case_id", "units_of"])
+    # a narrative: p06 is both (staff_skills + systems), p07 transformational, p04 goals is outside.
+    row = b.loc[("a", "narrative")]
+    assert (row["transformational"], row["transactional"], row["both"], row["total"]) == (2, 1, 1, 2)
+    assert row["balance_index"] == pytest.approx((2 - 1) / (2 + 1))
+    assert b.loc[("a", "learning points"), "balance_index"] == pytest.approx(0.0)
+    assert b.loc[("b", "narrative"), "balance_index"] == pytest.approx(-1.0)
+    assert b.loc[("b", "narrative"), "transactional_share"] == pytest.approx(1.0)
+
+
+def test_balance_for_the_structure_coder_uses_the_documents_learning_point_dimension(tiny):
+    b = A.balance(tiny, coder="structure").set_index(["case_id", "units_of"])
+    assert b.loc[("a", "learning points"), ["transformational", "transactional"]].tolist() == [1, 1]
+    assert b.loc[("b", "learning points"), "balance_index"] == pytest.approx(-1.0)
+
+
+def test_case_code_matrix_and_normalisation(tiny):
+    m = A.case_code_matrix(tiny)
+    assert m.loc["b"].to_dict() == {"goals": 0, "staff_skills": 0, "style": 0, "synergies": 0, "steering": 1,
+                                    "standards": 1, "systems": 1}
+    assert A.case_code_matrix(tiny, normalise="row").loc["b", "steering"] == pytest.approx(1 / 3)
+    assert A.case_code_matrix(tiny, normalise="column").loc["a", "steering"] == pytest.approx(1 / 2)
+    # share of the case's evidence units (b has p04, p05, lp1; the question is not evidence)
+    assert A.case_code_matrix(tiny, normalise="case_units").loc["b", "standards"] == pytest.approx(1 / 3)
+    themes = A.case_code_matrix(tiny, kind="theme")
+    assert themes.loc["a", "joint_appointments"] == 1 and themes.loc["b", "mainstream_budgets"] == 1
+    with pytest.raises(LspkitError, match="unknown option 'rows'"):
+        A.case_code_matrix(tiny, normalise="rows")
+
+
+def test_framework_matrix_cites_units_in_each_cell(tiny):
+    fm = A.framework_matrix(tiny, excerpt_words=2)
+    assert fm.loc["a", "staff_skills"] == "A a.p06: w w…\nA a.lp1: w w…"
+    assert fm.loc["b", "goals"] == ""
+    assert list(fm.columns) == tiny.elements
+
+
+def test_export_framework_matrix_to_csv_and_reproducible_excel(tiny, tmp_path):
+    fm = A.framework_matrix(tiny)
+    csv = A.export_table(fm, tmp_path / "fm.csv")
+    back = pd.read_csv(csv, index_col=0, keep_default_na=False)
+    assert back.loc["a", "staff_skills"] == fm.loc["a", "staff_skills"]
+    first = A.export_table(fm, tmp_path / "one.xlsx").read_bytes()
+    second = A.export_table(fm, tmp_path / "two.xlsx").read_bytes()
+    assert first == second
+    sheet = pd.read_excel(tmp_path / "one.xlsx", index_col=0, na_filter=False)
+    assert sheet.loc["b", "standards"] == fm.loc["b", "standards"]
+
+
+def test_theme_meta_matrix(tiny):
+    meta = A.theme_meta_matrix(tiny)
+    assert meta.index[0] == "joint_appointments"
+    assert meta.loc["joint_appointments", "pattern"] == "all cases"
+    assert meta.loc["pooled_resources", "pattern"] == "only a"
+    assert meta.loc["health_improvement", "pattern"] == "none"
+    assert meta.loc["joint_appointments", ["a", "b", "n_cases"]].tolist() == [1, 1, 2]
+    presence = A.theme_presence(tiny)
+    assert len(presence) == len(tiny.themes) * 2
+    assert presence["present"].sum() == 4  # joint x2, pooled, mainstream; the question is not evidence
+
+
+def test_cooccurrence_and_interdependence(tiny):
+    pairs = A.cooccurrence(tiny).set_index(["code_a", "code_b"])
+    assert pairs.loc[("staff_skills", "systems"), "units"] == 1
+    assert pairs.loc[("staff_skills", "systems"), "link"] == "transformational-transactional"
+    assert pairs.loc[("steering", "standards"), "link"] == "within transactional"
+    assert len(pairs) == 2
+    everything = A.cooccurrence(tiny, kind="all").set_index(["code_a", "code_b"])
+    assert everything.loc[("staff_skills", "joint_appointments"), "link"] == "theme"
+    links = A.interdependence(tiny)
+    assert links["unit_id"].tolist() == ["a.p06"]
+    assert links.iloc[0][["transformational", "transactional"]].tolist() == ["staff_skills", "systems"]
+    summary = A.interdependence_summary(tiny).set_index("case_id")
+    assert summary.loc["a", "linking_units"] == 1 and summary.loc["a", "coded_units"] == 5
+    assert summary.loc["b", "linking_share"] == 0
+
+
+def test_retrieve_by_code_case_and_coder(tiny):
+    got = A.retrieve(tiny, code="pooled_resources", coder="researcher")
+    assert got["unit_id"].tolist() == ["a.p07", "b.p04"]  # the nested theme mainstream_budgets comes along
+    assert A.retrieve(tiny, code="pooled_resources", coder="researcher",
+                      include_subthemes=False)["unit_id"].tolist() == ["a.p07"]
+    assert A.retrieve(tiny, case="b", coder="structure")["citation"].tolist() == ["B b.p04", "B b.p05"]
+    with pytest.raises(LspkitError, match="unknown code 'nonsense'"):
+        A.retrieve(tiny, code="nonsense")
+
+
+def test_cohen_kappa_worked_example():
+    # The standard worked example (Wikipedia, "Cohen's kappa"): 50 proposals, both yes 20, A yes B no 5,
+    # A no B yes 10, both no 15: p_o = 0.7, p_e = 0.5, kappa = 0.4.
+    a = [1] * 20 + [1] * 5 + [0] * 10 + [0] * 15
+    b = [1] * 20 + [0] * 5 + [1] * 10 + [0] * 15
+    assert A.cohen_kappa(a, b) == pytest.approx(0.4)
+    assert math.isnan(A.cohen_kappa([0, 0], [0, 0]))
+
+
+def test_agreement_per_element(tiny):
+    ag = A.agreement(tiny, "structure", "researcher").set_index("element")
+    assert (ag["n_units"] == 5).all()  # the five units both coders gave an element
+    assert ag.loc["goals", "kappa"] == pytest.approx(1.0)
+    # steering: structure {b.p04, b.p05}, researcher {b.p04}: p_o = .8, p_e = .4*.2 + .6*.8 = .56
+    assert ag.loc["steering", ["both", "only_a", "only_b", "neither"]].tolist() == [1, 1, 0, 3]
+    assert ag.loc["steering", "kappa"] == pytest.approx((0.8 - 0.56) / (1 - 0.56))
+    assert ag.loc["standards", "kappa"] == pytest.approx(0.0)
+    assert np.isnan(ag.loc["synergies", "kappa"])
+    assert ag.loc["all elements", "decisions"] == 35
+    assert ag.loc["all elements", "percent_agreement"] == pytest.approx(100 * 32 / 35)
+
+
+def test_departures(tiny):
+    d = A.departures(tiny)
+    assert d["unit_id"].tolist() == ["b.p05"]
+    assert d.iloc[0]["filed_under"] == "steering" and d.iloc[0]["coded_as"] == "standards"
