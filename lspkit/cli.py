@@ -9,6 +9,8 @@ Example (shell)::
     lspkit validate             # every problem in the data directory, exit 1 if any
     lspkit --data path/to/data list
     lspkit references           # refresh the nbval regression references from the current data
+    lspkit run                  # execute every notebook into outputs/ and publish outputs/site/
+    lspkit run --lsp bolton -p coder structure --force
 """
 
 from __future__ import annotations
@@ -56,6 +58,34 @@ def _cmd_references(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    import yaml
+
+    from .runner import load_parameters_file, run_batch
+
+    parameters: dict[str, dict] = load_parameters_file(args.parameters_file) if args.parameters_file else {}
+    for name, value in args.parameter or []:
+        try:
+            parsed = yaml.safe_load(value)
+        except yaml.YAMLError:
+            parsed = value
+        scope, _, key = name.rpartition(".")
+        parameters.setdefault(scope or "all", {})[key] = parsed
+    executor_options = {"scheduler": args.scheduler} if args.executor == "dask" else {}
+    result = run_batch(lsps=args.lsp, data_dir=args.data, outputs=args.outputs, parameters=parameters,
+                       notebooks=args.notebook, jobs=args.jobs, force=args.force, kernel_name=args.kernel,
+                       fresh_kernels=args.fresh_kernels, executor=args.executor,
+                       executor_options=executor_options, progress=not args.no_progress)
+    print(result.table())
+    print(f"site: {result.outputs / 'site' / 'index.html'}")
+    if not result.ok:
+        bad = [o for o in result.outcomes if o.status in ("failed", "refused")]
+        print(f"lspkit run: {len(bad)} notebook(s) failed or refused; failed runs are kept in "
+              f"{result.outputs / 'failed'} and the last good pages stay published", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lspkit", description="Cross-case analysis of LSP case studies.")
     parser.add_argument("--data", default=None, help="data directory (default: $LSPKIT_DATA or the project's data/)")
@@ -66,6 +96,26 @@ def build_parser() -> argparse.ArgumentParser:
     refs = sub.add_parser("references", help="re-execute notebooks/ and tests/references/ (the nbval references)")
     refs.add_argument("--kernel", default=None, help="Jupyter kernel to use (default: the notebooks' own, lspkit)")
     refs.set_defaults(func=_cmd_references)
+
+    run = sub.add_parser("run", help="execute the notebooks per LSP into outputs/ and publish outputs/site/",
+                         description="Execute case_profile for every case (or each --lsp), then the cross-case "
+                                     "notebooks; skip runs whose inputs are unchanged; render the site.")
+    run.add_argument("--lsp", action="append", metavar="CASE", help="a case id to profile (repeatable; default all)")
+    run.add_argument("--notebook", action="append", metavar="NAME",
+                     help="run only this notebook (repeatable): case_profile, cross_case, coding_overview, ...")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                     help="a notebook parameter, value read as YAML (repeatable); NOTEBOOK.NAME for one notebook")
+    run.add_argument("--parameters-file", metavar="YAML", help="parameters: {all: {...}, <notebook>: {...}}")
+    run.add_argument("-j", "--jobs", type=int, default=None, help="notebooks run at once (default: the core count)")
+    run.add_argument("--force", action="store_true", help="re-run even when the inputs are unchanged")
+    run.add_argument("--outputs", default=None, help="output directory (default: the project's outputs/)")
+    run.add_argument("--kernel", default=None, help="Jupyter kernel (default: the notebooks' own, lspkit)")
+    run.add_argument("--fresh-kernels", action="store_true", help="start a new kernel for every notebook")
+    run.add_argument("--executor", choices=["local", "dask"], default="local",
+                     help="where notebooks run: local threads, or a Dask cluster (needs lspkit[dask])")
+    run.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.set_defaults(func=_cmd_run)
     return parser
 
 

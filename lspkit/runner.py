@@ -1,34 +1,75 @@
-"""Running notebooks: execute one with parameters, clean its metadata, refresh the references.
+"""Running notebooks: the batch run behind ``lspkit run`` and the nbval regression references.
 
-This module owns executing the parameterised notebooks through papermill's Python API and the
-regression references nbval checks: the notebooks in ``notebooks/`` (run with their default
-parameters) and one case-profile run per case under ``tests/references/``.
+This module owns executing the parameterised notebooks through papermill's Python API:
+
+* :func:`run_batch` plans one job per notebook and case, skips a job whose inputs are unchanged
+  (judged by content hash), runs the rest concurrently on warm kernels (:mod:`lspkit.kernels`),
+  writes executed notebooks to ``outputs/notebooks/``, renders pages in-process to
+  ``outputs/site/`` (:mod:`lspkit.site`) and keeps a failed run's notebook in ``outputs/failed/``
+  without touching the last good page;
+* :func:`refresh_references` re-executes ``notebooks/`` in place and one case profile per case
+  into ``tests/references/`` for nbval.
 
 Example (shell)::
 
-    lspkit references        # re-execute notebooks/ and tests/references/ from the current data
+    lspkit run                          # every notebook, every case; unchanged ones are skipped
+    lspkit run --lsp bolton --force     # one LSP's profile (plus the cross-case pages), re-run
+    lspkit references                   # refresh the nbval references from the current data
 """
 
 from __future__ import annotations
 
+import ast
+import hashlib
+import json
 import os
+import queue
+import sys
 import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
-import nbformat
-
-from .corpus import CASE_ID_RE, load_corpus
+from .corpus import CASE_ID_RE, data_files, default_data_dir, load_corpus
 from .errors import LspkitError, Problem
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+OUTPUTS = ROOT / "outputs"
 REFERENCES = ROOT / "tests" / "references"
-MAIN_NOTEBOOKS = ("case_profile", "cross_case", "coding_overview", "explore")
+MAIN_NOTEBOOKS = ("case_profile", "cross_case", "coding_overview", "reliability", "explore")
 VOLATILE_CELL_METADATA = ("execution", "papermill")
+MANIFEST = "run-manifest.json"
+PRELOAD = ["pandas", "matplotlib.pyplot", "lspkit.analysis", "lspkit.plots", "lspkit.display"]
+
+# What each published notebook answers, for the site index. ``{partnership}`` is filled per case.
+PAGES: dict[str, dict[str, str]] = {
+    "case_profile": {"group": "Case profiles", "title": "{partnership}",
+                     "description": "How this LSP links transformational and transactional practice: "
+                                    "goals, 7S profile, balance, learning points, evidence, themes, departures."},
+    "cross_case": {"group": "Cross-case", "title": "Cross-case analysis",
+                   "description": "Which practices recur across the LSPs and which differ: matrix, balance, "
+                                  "themes, co-occurrence, framework matrix, synthesis."},
+    "coding_overview": {"group": "Coding", "title": "Coding overview",
+                        "description": "The corpus and codebook: units per case, coverage, code definitions and "
+                                       "usage, and agreement with the documents' own headings."},
+    "reliability": {"group": "Coding", "title": "Coding reliability",
+                    "description": "How far coders agree, per element and theme: percent agreement, Cohen's "
+                                   "kappa, Krippendorff's alpha, and the disagreements to reconcile."},
+    "explore": {"group": "Explore", "title": "Explore the codings",
+                "description": "Retrieval by case, code and coder with the profile plot (interactive in "
+                               "JupyterLab; the page shows its first view)."},
+}
 
 
-def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+# --------------------------------------------------------------------------------------------
+# Single notebooks and the regression references
+
+
+def clean_notebook(nb: Any) -> Any:
     """Drop run timestamps and durations so that the same inputs give the same notebook file."""
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)
@@ -36,8 +77,19 @@ def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
         cell.pop("id", None)
-    nb.nbformat_minor = max(nb.get("nbformat_minor", 4), 4)
+    nb.nbformat_minor = 4  # cell ids (nbformat 4.5) are random per run; 4.4 has none
     return nb
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def execute_notebook(source: Path, target: Path, parameters: dict[str, Any] | None = None,
@@ -48,21 +100,12 @@ def execute_notebook(source: Path, target: Path, parameters: dict[str, Any] | No
     into code by lspkit. Raises papermill's ``PapermillExecutionError`` if a cell fails; the target
     is then left as it was.
     """
-    import papermill as pm
-
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".ipynb", dir=target.parent)
-    os.close(fd)
-    try:
-        pm.execute_notebook(str(source), tmp, parameters=parameters or {}, kernel_name=kernel_name,
-                            cwd=str(Path(source).parent), progress_bar=False, log_output=False)
-        nb = clean_notebook(nbformat.read(tmp, as_version=4))
-        nbformat.write(nb, tmp)
-        os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return target
+    text, error, _ = execute_job(Path(source), parameters or {}, kernel_name=kernel_name)
+    if error is not None:
+        raise LspkitError([Problem(str(source), error.get("cell", ""), error["message"],
+                                   "open the notebook and fix the failing cell")])
+    _write_atomic(Path(target), text)
+    return Path(target)
 
 
 def reference_path(case_id: str) -> Path:
@@ -84,7 +127,8 @@ def refresh_references(kernel_name: str | None = None) -> list[Path]:
     written = []
     for name in MAIN_NOTEBOOKS:
         path = NOTEBOOKS / f"{name}.ipynb"
-        written.append(execute_notebook(path, path, kernel_name=kernel_name))
+        if path.exists():
+            written.append(execute_notebook(path, path, kernel_name=kernel_name))
     corpus = load_corpus()
     REFERENCES.mkdir(parents=True, exist_ok=True)
     for stale in REFERENCES.glob("case_profile-*.ipynb"):
@@ -94,3 +138,411 @@ def refresh_references(kernel_name: str | None = None) -> list[Path]:
         written.append(execute_notebook(NOTEBOOKS / "case_profile.ipynb", reference_path(case_id),
                                         {"lsp": case_id}, kernel_name=kernel_name))
     return written
+
+
+# --------------------------------------------------------------------------------------------
+# Executing one job (the unit of work a local thread or a Dask worker performs)
+
+
+def execute_job(source: Path, parameters: Mapping[str, Any], kernel_name: str | None = None,
+                warm_kernel: Any = None, timeout: float | None = 600) -> tuple[str | None, dict | None, float]:
+    """Execute one notebook; return (executed notebook as JSON text, error or None, seconds).
+
+    The notebook text is cleaned of timestamps (:func:`clean_notebook`) when the run succeeded and
+    keeps papermill's error highlighting when it failed. ``error`` is a dict with ``cell`` (which
+    cell failed, e.g. ``"cell 4 (In [3])"``) and ``message``. Only plain data goes in and out, so a
+    remote worker can run it.
+    """
+    import nbformat
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from . import kernels
+
+    start = time.perf_counter()
+    fd, tmp = tempfile.mkstemp(prefix=f".{Path(source).stem}.", suffix=".ipynb")
+    os.close(fd)
+    error = None
+    try:
+        try:
+            pm.execute_notebook(str(source), tmp, parameters=dict(parameters), kernel_name=kernel_name,
+                                engine_name=kernels.ENGINE_NAME, warm_kernel=warm_kernel,
+                                progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                                execution_timeout=timeout)
+        except PapermillExecutionError as exc:
+            error = {"cell": f"cell {exc.cell_index + 1} (In [{exc.exec_count}])",
+                     "message": f"{exc.ename}: {exc.evalue}".strip()}
+        except Exception as exc:  # kernel died, timed out, notebook unreadable: report, don't crash the batch
+            error = {"cell": "", "message": f"{type(exc).__name__}: {exc}".strip()}
+        try:
+            nb = nbformat.read(tmp, as_version=4)
+        except Exception:
+            return None, error, time.perf_counter() - start
+        if error is None:
+            nb = clean_notebook(nb)
+        return nbformat.writes(nb) + "\n", error, time.perf_counter() - start
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Planning a batch
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook run: ``name`` is the output stem (``case_profile-bolton``, ``cross_case``)."""
+
+    name: str
+    notebook: str
+    parameters: dict[str, Any] = field(hash=False)
+    title: str
+    description: str
+    group: str
+
+
+@dataclass
+class Outcome:
+    """What happened to one job: status is ran, skipped, failed or refused."""
+
+    name: str
+    status: str
+    seconds: float = 0.0
+    output: str = ""
+    detail: str = ""
+
+
+def declared_parameters(path: Path) -> list[str]:
+    """Names assigned in the notebook's cell tagged ``parameters``.
+
+    >>> declared_parameters(NOTEBOOKS / "case_profile.ipynb")
+    ['lsp', 'coder', 'data_dir']
+    """
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            names = []
+            for node in ast.parse(source).body:
+                targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+                names += [t.id for t in targets if isinstance(t, ast.Name) and t.id not in names]
+            return names
+    return []
+
+
+def load_parameters_file(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Read a YAML parameters file: ``{all: {...}, <notebook>: {...}}``.
+
+    Example file::
+
+        all:
+          coder: researcher
+        cross_case:
+          cases: [bolton, hammersmith-and-fulham]
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise LspkitError([Problem(str(path), "", f"cannot read the parameters file: {exc}",
+                                   "write YAML mapping notebook names (or 'all') to parameters")]) from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise LspkitError([Problem(str(path), "", "must map 'all' or a notebook name to a mapping of parameters",
+                                   "e.g. 'all: {coder: researcher}'")])
+    return {str(k): dict(v) for k, v in data.items()}
+
+
+def plan(case_ids: list[str], partnerships: Mapping[str, str], lsps: Iterable[str] | None = None,
+         parameters: Mapping[str, Mapping[str, Any]] | None = None, notebooks: Iterable[str] | None = None,
+         notebooks_dir: Path = NOTEBOOKS, data_dir: Path | None = None) -> tuple[list[Job], list[Outcome]]:
+    """The jobs of a batch, and the refused requests (unknown or unsafe case ids).
+
+    Every requested case id is checked against the corpus before it becomes part of any path.
+    ``parameters`` maps ``all`` or a notebook name to its parameters; a parameter no selected
+    notebook declares is an error, so a typo cannot be silently ignored.
+    """
+    parameters = {k: dict(v) for k, v in (parameters or {}).items()}
+    available = [n for n in MAIN_NOTEBOOKS if (notebooks_dir / f"{n}.ipynb").exists()]
+    selected = list(notebooks) if notebooks else available
+    problems = [Problem("option --notebook", "", f"unknown notebook {n!r}", f"choose from {', '.join(available)}")
+                for n in selected if n not in available]
+    problems += [Problem("parameters", "", f"unknown notebook {n!r}", f"use 'all' or one of {', '.join(available)}")
+                 for n in parameters if n != "all" and n not in available]
+    if problems:
+        raise LspkitError(problems)
+    declared = {n: declared_parameters(notebooks_dir / f"{n}.ipynb") for n in selected}
+    for scope, values in parameters.items():
+        for key in values:
+            if key == "lsp":
+                problems.append(Problem("parameters", scope, "'lsp' is set per case by the runner",
+                                        "use --lsp CASE (repeatable) instead"))
+            elif scope == "all" and not any(key in d for d in declared.values()):
+                problems.append(Problem("parameters", "all", f"no selected notebook has a parameter {key!r}",
+                                        "check the spelling against the notebooks' parameters cells"))
+            elif scope != "all" and scope in declared and key not in declared[scope]:
+                problems.append(Problem("parameters", scope, f"{scope}.ipynb has no parameter {key!r}",
+                                        f"its parameters are {', '.join(declared[scope])}"))
+    if problems:
+        raise LspkitError(problems)
+
+    refused: list[Outcome] = []
+    if lsps:
+        chosen = []
+        for lsp in lsps:
+            if lsp in case_ids:
+                if lsp not in chosen:
+                    chosen.append(lsp)
+            else:
+                refused.append(Outcome(f"case_profile-{lsp}" if CASE_ID_RE.match(lsp) else "case_profile",
+                                       "refused", detail=f"unknown case id {lsp!r}; valid ids: {', '.join(case_ids)}"))
+    else:
+        chosen = list(case_ids)
+
+    def params_for(name: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        values = {k: v for k, v in parameters.get("all", {}).items() if k in declared[name]}
+        values.update(parameters.get(name, {}))
+        if data_dir is not None and "data_dir" in declared[name]:
+            values.setdefault("data_dir", str(data_dir))
+        values.update(extra or {})
+        return values
+
+    jobs: list[Job] = []
+    for name in selected:
+        page = PAGES[name]
+        if name == "case_profile":
+            for case_id in chosen:
+                jobs.append(Job(f"case_profile-{case_id}", name, params_for(name, {"lsp": case_id}),
+                                page["title"].format(partnership=partnerships.get(case_id, case_id)),
+                                page["description"], page["group"]))
+        else:
+            jobs.append(Job(name, name, params_for(name), page["title"], page["description"], page["group"]))
+    return jobs, refused
+
+
+# --------------------------------------------------------------------------------------------
+# Skipping unchanged runs
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def code_version() -> str:
+    """lspkit's version and a hash of its source and templates: a changed analysis re-runs."""
+    from . import __version__
+
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(list(package.rglob("*.py")) + list(package.rglob("*.j2")) + list(package.rglob("*.json"))):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:12]}"
+
+
+def inputs_digest(data_dir: Path) -> str:
+    """Content hash of every data file (names and bytes)."""
+    digest = hashlib.sha256()
+    for path in data_files(data_dir):
+        digest.update(path.relative_to(data_dir).as_posix().encode() + b"\0" + _file_digest(path).encode())
+    return digest.hexdigest()
+
+
+def job_key(job: Job, notebooks_dir: Path, data_digest: str, code: str, kernel_name: str | None) -> str:
+    """The content hash that decides whether a job must run: notebook, parameters, data, code."""
+    payload = json.dumps({"notebook": _file_digest(notebooks_dir / f"{job.notebook}.ipynb"),
+                          "parameters": job.parameters, "data": data_digest, "code": code,
+                          "kernel": kernel_name}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# Executors: each yields (job, notebook text, error, seconds) as jobs finish
+
+
+def _kernel_of(path: Path) -> str:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return nb.get("metadata", {}).get("kernelspec", {}).get("name", "python3")
+
+
+def _local_executor(jobs: list[Job], notebooks_dir: Path, workers: int, kernel_name: str | None,
+                    fresh_kernels: bool, timeout: float | None) -> Iterator[tuple[Job, str | None, dict | None, float]]:
+    """Run jobs on ``workers`` threads; each thread keeps one warm kernel (or starts one per job)."""
+    from .kernels import WarmKernel
+
+    todo: queue.Queue = queue.Queue()
+    for job in jobs:
+        todo.put(job)
+    done: queue.Queue = queue.Queue()
+
+    def work() -> None:
+        warm = None if fresh_kernels else WarmKernel(kernel_name or _kernel_of(notebooks_dir / f"{jobs[0].notebook}.ipynb"),
+                                                     cwd=notebooks_dir)
+        try:
+            if warm is not None:
+                try:  # overlaps the kernel's start-up and imports with this process's own
+                    warm.preload(PRELOAD)
+                except Exception:
+                    pass  # the first job reports a kernel that cannot start
+            while True:
+                try:
+                    job = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    text, error, seconds = execute_job(notebooks_dir / f"{job.notebook}.ipynb", job.parameters,
+                                                       kernel_name=kernel_name, warm_kernel=warm, timeout=timeout)
+                except Exception as exc:  # never lose a job silently
+                    text, error, seconds = None, {"cell": "", "message": f"{type(exc).__name__}: {exc}"}, 0.0
+                done.put((job, text, error, seconds))
+        finally:
+            if warm is not None:
+                try:
+                    warm.shutdown()
+                except Exception:
+                    pass
+
+    threads = [threading.Thread(target=work, daemon=True, name=f"lspkit-run-{i}") for i in range(workers)]
+    for t in threads:
+        t.start()
+    for _ in jobs:
+        yield done.get()
+    for t in threads:
+        t.join()
+
+
+EXECUTORS: dict[str, Callable[..., Iterator]] = {"local": _local_executor}
+
+
+# --------------------------------------------------------------------------------------------
+# The batch
+
+
+@dataclass
+class RunResult:
+    """The outcomes of a batch, in plan order, and where it wrote."""
+
+    outcomes: list[Outcome]
+    outputs: Path
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status in ("ran", "skipped") for o in self.outcomes)
+
+    def table(self) -> str:
+        """The summary: notebook, status, seconds and output path (or what went wrong)."""
+        rows = [("notebook", "status", "seconds", "output / problem")]
+        for o in self.outcomes:
+            rows.append((o.name, o.status, f"{o.seconds:.1f}" if o.status in ("ran", "failed") else "-",
+                         o.output if o.status in ("ran", "skipped") else o.detail + (f" -> {o.output}" if o.output else "")))
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        lines = ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
+        return "\n".join(line.rstrip() for line in lines)
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="lspkit run", unit="nb", file=sys.stderr, dynamic_ncols=True)
+
+
+def run_batch(lsps: Iterable[str] | None = None, data_dir: str | Path | None = None,
+              outputs: str | Path | None = None, parameters: Mapping[str, Mapping[str, Any]] | None = None,
+              notebooks: Iterable[str] | None = None, jobs: int | None = None, force: bool = False,
+              kernel_name: str | None = None, fresh_kernels: bool = False, executor: str = "local",
+              executor_options: Mapping[str, Any] | None = None, notebooks_dir: str | Path | None = None,
+              timeout: float | None = 600, progress: bool = True) -> RunResult:
+    """Execute and publish the notebooks; see the module docstring and ``lspkit run --help``.
+
+    Returns every job's outcome; a failed or refused job never stops the others.
+    """
+    explicit_data = data_dir is not None
+    data_dir = Path(data_dir).resolve() if explicit_data else default_data_dir().resolve()
+    outputs = Path(outputs) if outputs is not None else OUTPUTS
+    notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else NOTEBOOKS
+    corpus = load_corpus(data_dir)
+    partnerships = dict(zip(corpus.cases["case_id"], corpus.cases["partnership"]))
+    planned, refused = plan(corpus.case_ids, partnerships, lsps, parameters, notebooks, notebooks_dir,
+                            data_dir if explicit_data else None)
+
+    manifest_path = outputs / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {"pages": {}}
+    pages: dict[str, dict] = manifest.setdefault("pages", {})
+
+    data_digest, code = inputs_digest(data_dir), code_version()
+    keys = {job.name: job_key(job, notebooks_dir, data_digest, code, kernel_name) for job in planned}
+    outcomes: dict[str, Outcome] = {}
+    to_run = []
+    for job in planned:
+        page = pages.get(job.name, {})
+        html, executed = outputs / "site" / f"{job.name}.html", outputs / "notebooks" / f"{job.name}.ipynb"
+        if (not force and page.get("key") == keys[job.name] and page.get("status") == "ok"
+                and html.exists() and executed.exists()):
+            outcomes[job.name] = Outcome(job.name, "skipped", output=str(html))
+        else:
+            to_run.append(job)
+
+    bar = _progress(len(planned), progress)
+    failures = 0
+    if bar is not None:
+        bar.update(len(planned) - len(to_run))
+    if to_run:
+        import nbformat
+
+        from .site import render_html
+
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(to_run)))
+        run = EXECUTORS[executor](to_run, notebooks_dir=notebooks_dir, workers=workers, kernel_name=kernel_name,
+                                  fresh_kernels=fresh_kernels, timeout=timeout, **dict(executor_options or {}))
+        for job, text, error, seconds in run:
+            html_path = outputs / "site" / f"{job.name}.html"
+            failed_path = outputs / "failed" / f"{job.name}.ipynb"
+            if error is None:
+                try:
+                    nb = nbformat.reads(text, as_version=4)
+                    page_html = render_html(nb, job.title)
+                except Exception as exc:
+                    error = {"cell": "", "message": f"rendering HTML failed: {type(exc).__name__}: {exc}"}
+            if error is None:
+                _write_atomic(outputs / "notebooks" / f"{job.name}.ipynb", text)
+                _write_atomic(html_path, page_html)
+                failed_path.unlink(missing_ok=True)
+                pages[job.name] = {"key": keys[job.name], "status": "ok", "title": job.title, "group": job.group,
+                                   "description": job.description, "html": f"{job.name}.html",
+                                   "notebook": f"../notebooks/{job.name}.ipynb", "seconds": round(seconds, 2),
+                                   "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                outcomes[job.name] = Outcome(job.name, "ran", seconds, str(html_path))
+            else:
+                failures += 1
+                if text is not None:
+                    _write_atomic(failed_path, text)
+                detail = " ".join(x for x in (error.get("cell"), error["message"]) if x)
+                previous = pages.get(job.name)
+                if previous:  # keep the last good page listed, marked as stale
+                    previous.update(status="failed", error=detail[:300])
+                outcomes[job.name] = Outcome(job.name, "failed", seconds, str(failed_path) if text else "", detail)
+            if bar is not None:
+                bar.set_postfix(failed=failures, refresh=False)
+                bar.update(1)
+        manifest["data_version"] = data_digest[:12]
+        manifest["code_version"] = code
+        manifest["run_date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    if bar is not None:
+        bar.close()
+
+    index = outputs / "site" / "index.html"
+    if to_run or not index.exists():
+        from . import __version__
+        from .site import index_html
+
+        listed = [dict(p, name=n) for n, p in pages.items() if (outputs / "site" / p["html"]).exists()]
+        _write_atomic(index, index_html(listed, manifest.get("run_date", "not yet run"),
+                                        manifest.get("data_version", data_digest[:12]), __version__))
+        _write_atomic(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    ordered = refused + [outcomes[j.name] for j in planned]
+    return RunResult(ordered, outputs)

@@ -1,0 +1,167 @@
+"""Kernels for batch runs: a papermill engine that runs notebooks on a warm, reset kernel.
+
+This module owns how a notebook's code reaches a kernel during ``lspkit run``. Starting a kernel
+and importing pandas and matplotlib in it costs more than most of our notebooks' own work, so each
+batch worker keeps one kernel and reuses it. Before every notebook the kernel is reset: the user
+namespace is cleared (``%reset -f``), figures are closed, pandas and matplotlib settings go back to
+their defaults and the execution counter restarts at 1, so a notebook sees the same state it would
+see in a new kernel (a test compares the two). Kernels are shut down at once, without the graceful
+shutdown request that makes jupyter_client wait for a reply.
+
+The engine is registered with papermill as ``lspkit-warm`` and is used through papermill's own
+API: ``papermill.execute_notebook(..., engine_name="lspkit-warm", warm_kernel=kernel)``.
+
+Example:
+    >>> kernel = WarmKernel("python3")      # doctest: +SKIP
+    >>> kernel.reset(); kernel.shutdown()   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.log import logger
+from papermill.utils import merge_kwargs, remove_args
+
+ENGINE_NAME = "lspkit-warm"
+
+# Runs silently (no history, no outputs) before each notebook on a reused kernel.
+RESET_CODE = """\
+import warnings as _w
+with _w.catch_warnings():
+    _w.simplefilter("ignore")
+    try:
+        import matplotlib as _mpl, matplotlib.pyplot as _plt
+        _plt.close("all"); _mpl.rcdefaults()
+    except ImportError:
+        pass
+    try:
+        import pandas as _pd
+        _pd.reset_option("all")
+    except ImportError:
+        pass
+get_ipython().run_line_magic("reset", "-f")
+get_ipython().execution_count = 1
+"""
+
+
+class WarmKernel:
+    """One kernel process kept across notebooks, reset between them.
+
+    It must be used from one thread: the thread that created it (nbclient's event loop is per
+    thread, and the kernel's sockets belong to it).
+    """
+
+    def __init__(self, kernel_name: str, cwd: str | Path | None = None, startup_timeout: float = 60) -> None:
+        self.kernel_name = kernel_name
+        self.cwd = str(cwd) if cwd else None
+        self.startup_timeout = startup_timeout
+        self.km: AsyncKernelManager | None = None
+        self.notebooks_run = 0
+        self._sockets = ""
+
+    def _start(self) -> None:
+        # IPC sockets in a private temporary folder: no open TCP ports, and no warning about them.
+        self._sockets = tempfile.mkdtemp(prefix="lspkit-kernel-")
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
+                                     ip=os.path.join(self._sockets, "kernel"),
+                                     connection_file=os.path.join(self._sockets, "kernel.json"))
+        run_sync(self.km.start_kernel)(cwd=self.cwd)
+
+    def alive(self) -> bool:
+        return self.km is not None and bool(run_sync(self.km.is_alive)())
+
+    def reset(self) -> None:
+        """Start the kernel if needed, else clear it to the state of a fresh kernel."""
+        if not self.alive():
+            self.shutdown()
+            self._start()
+            self.notebooks_run = 0
+            return
+        kc = self.km.client()  # type: ignore[union-attr]
+        kc.start_channels()
+        try:
+            run_sync(kc.wait_for_ready)(timeout=self.startup_timeout)
+            reply = run_sync(kc.execute_interactive)(RESET_CODE, silent=True, store_history=False,
+                                                     timeout=self.startup_timeout)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"could not reset kernel: {reply['content'].get('evalue')}")
+        finally:
+            kc.stop_channels()
+
+    def preload(self, modules: list[str]) -> None:
+        """Start the kernel and import ``modules`` in it, so the first notebook finds them loaded.
+
+        Imports do not change what a notebook computes; :meth:`reset` still runs before it.
+        """
+        self.reset()
+        code = "\n".join(f"try:\n    import {m}\nexcept ImportError:\n    pass" for m in modules)
+        kc = self.km.client()  # type: ignore[union-attr]
+        kc.start_channels()
+        try:
+            run_sync(kc.wait_for_ready)(timeout=self.startup_timeout)
+            run_sync(kc.execute_interactive)(code, silent=True, store_history=False, timeout=self.startup_timeout)
+        finally:
+            kc.stop_channels()
+
+    def shutdown(self) -> None:
+        """Stop the kernel at once (no graceful-shutdown wait)."""
+        if self.km is None:
+            return
+        km, self.km = self.km, None
+        try:
+            if run_sync(km.is_alive)():
+                run_sync(km.shutdown_kernel)(now=True)
+        finally:
+            run_sync(km.cleanup_resources)()
+            shutil.rmtree(self._sockets, ignore_errors=True)
+
+
+class _WarmClient(PapermillNotebookClient):
+    """Papermill's client on a kernel it does not own: it closes its own channels, nothing else."""
+
+    def execute(self, **kwargs: Any):
+        try:
+            return super().execute(**kwargs)
+        finally:
+            if self.kc is not None:
+                self.kc.stop_channels()
+                self.kc = None
+
+
+class WarmKernelEngine(NBClientEngine):
+    """Papermill engine: executes on ``warm_kernel`` (a :class:`WarmKernel`), else on a new kernel
+    of the same kind that is shut down immediately afterwards."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                 stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+        warm: WarmKernel | None = kwargs.pop("warm_kernel", None)
+        kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+        final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                             kernel_name=kernel_name, log=logger, log_output=log_output,
+                             stdout_file=stdout_file, stderr_file=stderr_file)
+        if warm is None:
+            once = WarmKernel(kernel_name, cwd=kwargs.get("cwd"), startup_timeout=start_timeout)
+            try:
+                once.reset()
+                return _WarmClient(nb_man, km=once.km, **final).execute()
+            finally:
+                once.shutdown()
+        warm.reset()
+        client = _WarmClient(nb_man, km=warm.km, **final)
+        try:
+            return client.execute()
+        finally:
+            warm.notebooks_run += 1
+
+
+papermill_engines.register(ENGINE_NAME, WarmKernelEngine)

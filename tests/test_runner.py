@@ -1,0 +1,140 @@
+"""`lspkit run`: refusal of unsafe ids, failure isolation, escaping, skipping, warm kernels.
+
+Each test runs the real notebooks through the real runner (papermill and a Jupyter kernel) into a
+temporary outputs folder, usually with one case to keep it quick.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lspkit.cli import main
+from lspkit.runner import MANIFEST, declared_parameters, load_parameters_file, plan, NOTEBOOKS
+from lspkit.errors import LspkitError
+
+from .conftest import CASES
+
+
+def _run(tmp_path: Path, data: Path, *args: str) -> int:
+    return main(["--data", str(data), "run", "--outputs", str(tmp_path / "out"), "--no-progress", *args])
+
+
+def test_path_traversal_case_id_is_refused_before_any_path(tmp_path, data_copy, capsys):
+    code = _run(tmp_path, data_copy, "--notebook", "case_profile", "--lsp", "../../x", "--lsp", "bolton/../..")
+    out = capsys.readouterr()
+    assert code == 1
+    assert "refused" in out.out and "unknown case id '../../x'" in out.out
+    assert "valid ids: blackburn-with-darwen, bolton, hammersmith-and-fulham" in out.out
+    written = [p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()]
+    assert all(".." not in str(p) and "x.ipynb" not in str(p) for p in written)
+    assert not (tmp_path / "x.ipynb").exists() and not (tmp_path.parent / "x.ipynb").exists()
+    assert not list((tmp_path / "out").glob("notebooks/*.ipynb"))
+
+
+def test_unknown_parameter_is_an_error_naming_it():
+    with pytest.raises(LspkitError) as err:
+        plan(CASES, {}, parameters={"all": {"codr": "structure"}}, notebooks=["case_profile"])
+    assert "codr" in str(err.value)
+    with pytest.raises(LspkitError, match="use --lsp"):
+        plan(CASES, {}, parameters={"case_profile": {"lsp": "bolton"}})
+
+
+def test_plan_passes_parameters_as_data_to_the_notebooks_that_declare_them():
+    jobs, refused = plan(CASES, {"bolton": "Bolton Vision Partnership"}, lsps=["bolton"],
+                         parameters={"all": {"coder": "structure"}, "cross_case": {"cases": ["bolton"]}},
+                         notebooks=["case_profile", "cross_case", "coding_overview"])
+    by_name = {j.name: j for j in jobs}
+    assert refused == []
+    assert by_name["case_profile-bolton"].parameters == {"coder": "structure", "lsp": "bolton"}
+    assert by_name["case_profile-bolton"].title == "Bolton Vision Partnership"
+    assert by_name["cross_case"].parameters == {"coder": "structure", "cases": ["bolton"]}
+    assert by_name["coding_overview"].parameters == {}  # it has coder_a/coder_b, not coder
+    assert declared_parameters(NOTEBOOKS / "cross_case.ipynb")[:2] == ["cases", "coder"]
+
+
+def test_parameters_file(tmp_path):
+    path = tmp_path / "run.yml"
+    path.write_text("all:\n  coder: structure\ncross_case:\n  cases: [bolton]\n", encoding="utf-8")
+    assert load_parameters_file(path) == {"all": {"coder": "structure"}, "cross_case": {"cases": ["bolton"]}}
+    path.write_text("- not a mapping\n", encoding="utf-8")
+    with pytest.raises(LspkitError, match="run.yml"):
+        load_parameters_file(path)
+
+
+def test_failing_notebook_keeps_old_page_and_others_publish(tmp_path, data_copy, capsys):
+    args = ["--notebook", "case_profile", "--notebook", "coding_overview", "--lsp", "bolton"]
+    assert _run(tmp_path, data_copy, *args) == 0
+    site = tmp_path / "out" / "site"
+    good = (site / "coding_overview.html").read_bytes()
+    bolton_before = (site / "case_profile-bolton.html").stat().st_mtime_ns
+    capsys.readouterr()
+
+    # coder_a names no coder: the notebook stops in its first code cell
+    code = _run(tmp_path, data_copy, *args, "--force", "-p", "coding_overview.coder_a", "nobody")
+    out = capsys.readouterr().out
+    assert code == 1
+    assert (site / "coding_overview.html").read_bytes() == good  # the last good page stays
+    assert (site / "case_profile-bolton.html").stat().st_mtime_ns > bolton_before  # the other one re-published
+    failed = tmp_path / "out" / "failed" / "coding_overview.ipynb"
+    assert failed.exists()
+    assert "nobody" in failed.read_text(encoding="utf-8")
+    row = next(line for line in out.splitlines() if line.startswith("coding_overview"))
+    assert "failed" in row and "cell 4 (In [3])" in row and "nobody" in row
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "the latest run failed" in index and "coding_overview.html" in index
+
+    # fixed: the next run publishes again and clears the failed copy
+    assert _run(tmp_path, data_copy, *args) == 0
+    assert not failed.exists()
+
+
+def test_data_text_is_escaped_in_the_published_html(tmp_path, data_copy):
+    path = data_copy / "codings" / "researcher.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("bolton.p20,standards,"))
+    unit, code, coder, _ = lines[row].split(",", 3)
+    lines[row] = f'{unit},{code},{coder},"<script>alert(1)</script> & <b>bold</b>"'
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _run(tmp_path, data_copy, "--notebook", "case_profile", "--lsp", "bolton") == 0
+    page = (tmp_path / "out" / "site" / "case_profile-bolton.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page
+    assert "<script>alert(1)" not in page and "<b>bold</b>" not in page
+
+
+def test_unchanged_inputs_skip_and_one_changed_coding_reruns(tmp_path, data_copy, capsys):
+    args = ["--notebook", "case_profile", "--lsp", "bolton"]
+    assert _run(tmp_path, data_copy, *args) == 0
+    manifest = (tmp_path / "out" / MANIFEST).read_text(encoding="utf-8")
+    executed = tmp_path / "out" / "notebooks" / "case_profile-bolton.ipynb"
+    before = executed.read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert _run(tmp_path, data_copy, *args) == 0
+    assert "skipped" in capsys.readouterr().out
+    assert (tmp_path / "out" / MANIFEST).read_text(encoding="utf-8") == manifest
+
+    path = data_copy / "codings" / "researcher.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("bolton.p08,staff_skills,", "bolton.p08,style,", 1), encoding="utf-8")
+    assert _run(tmp_path, data_copy, *args) == 0
+    assert "case_profile-bolton  ran" in capsys.readouterr().out
+    assert executed.read_text(encoding="utf-8") != before  # the profile table changed with the coding
+    assert _run(tmp_path, data_copy, *args, "--force") == 0
+    assert "case_profile-bolton  ran" in capsys.readouterr().out
+
+
+def test_warm_kernel_gives_the_same_notebook_as_a_fresh_one(tmp_path, data_copy):
+    # one worker: cross_case runs second, on the kernel case_profile just used
+    args = ["--notebook", "case_profile", "--notebook", "cross_case", "--lsp", "bolton", "-j", "1"]
+    assert main(["--data", str(data_copy), "run", "--outputs", str(tmp_path / "warm"), "--no-progress", *args]) == 0
+    assert main(["--data", str(data_copy), "run", "--outputs", str(tmp_path / "fresh"), "--no-progress",
+                 "--fresh-kernels", *args]) == 0
+    for name in ("case_profile-bolton", "cross_case"):
+        warm = (tmp_path / "warm" / "notebooks" / f"{name}.ipynb").read_bytes()
+        fresh = (tmp_path / "fresh" / "notebooks" / f"{name}.ipynb").read_bytes()
+        assert warm == fresh, name
+        cells = json.loads(warm)["cells"]
+        counts = [c["execution_count"] for c in cells if c["cell_type"] == "code"]
+        assert counts == list(range(1, len(counts) + 1))
