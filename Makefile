@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.lspkit-setup
 
-.PHONY: setup run test lab clean
+.PHONY: setup run test lab references bench-run bench check-site clean
 
 setup: $(STAMP)
 
@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m ipykernel install --sys-prefix --name lspkit --display-name "Python (lspkit)" >/dev/null
 	touch $(STAMP)
 
+# The main job: every notebook executed into outputs/notebooks/, rendered into outputs/site/.
 run: setup
 	$(BIN)/lspkit run
 
@@ -23,6 +24,17 @@ test: setup
 
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+# Re-execute notebooks/ and tests/references/ after a deliberate change; review the diff.
+references: setup
+	$(BIN)/lspkit references
+
+bench-run: setup
+	$(BIN)/python benchmarks/bench_run.py
+
+# Open the published site in headless Chromium (apt-get install chromium) and save screenshots.
+check-site: run
+	$(BIN)/python tools/check_site.py
 
 clean:
 	rm -rf $(VENV) outputs/*
