@@ -411,7 +411,57 @@ def _local_executor(jobs: list[Job], notebooks_dir: Path, workers: int, kernel_n
         t.join()
 
 
-EXECUTORS: dict[str, Callable[..., Iterator]] = {"local": _local_executor}
+def _remote_job(notebook_text: str, name: str, parameters: Mapping[str, Any], kernel_name: str | None,
+                timeout: float | None) -> tuple[str | None, dict | None, float]:
+    """What a Dask worker runs: the notebook arrives as text, the executed notebook leaves as text."""
+    with tempfile.TemporaryDirectory(prefix="lspkit-job-") as tmp:
+        source = Path(tmp) / f"{name}.ipynb"
+        source.write_text(notebook_text, encoding="utf-8")
+        return execute_job(source, parameters, kernel_name=kernel_name, timeout=timeout)
+
+
+def _dask_executor(jobs: list[Job], notebooks_dir: Path, workers: int, kernel_name: str | None,
+                   fresh_kernels: bool, timeout: float | None,
+                   scheduler: str | None = None) -> Iterator[tuple[Job, str | None, dict | None, float]]:
+    """Run jobs as tasks on a Dask distributed cluster (``scheduler``), or on a local one if None.
+
+    Each task gets the notebook's text and its parameters, and returns the executed notebook's text;
+    pages are rendered and written here, by the client. Workers need lspkit with its ``lspkit``
+    kernel, and the data directory at the path the notebooks are given (``--data``) or in their
+    ``LSPKIT_DATA``. A task runs on a fresh kernel, shut down immediately afterwards.
+    """
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise LspkitError([Problem("option --executor", "dask", "Dask is not installed",
+                                   "pip install 'lspkit[dask]'")]) from None
+    cluster = None
+    if scheduler:
+        client = Client(scheduler, timeout="30s")
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        futures = {}
+        for job in jobs:
+            text = (notebooks_dir / f"{job.notebook}.ipynb").read_text(encoding="utf-8")
+            future = client.submit(_remote_job, text, job.notebook, job.parameters, kernel_name, timeout,
+                                   key=f"lspkit-run-{job.name}-{time.time_ns()}", pure=False)
+            futures[future] = job
+        for future in as_completed(list(futures)):
+            job = futures[future]
+            try:
+                text, error, seconds = future.result()
+            except Exception as exc:  # the worker died or could not run the task
+                text, error, seconds = None, {"cell": "", "message": f"on the Dask worker: {type(exc).__name__}: {exc}"}, 0.0
+            yield job, text, error, seconds
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+EXECUTORS: dict[str, Callable[..., Iterator]] = {"local": _local_executor, "dask": _dask_executor}
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,40 @@
+"""`lspkit run --executor dask`: per-LSP notebooks on a Dask distributed cluster the test starts."""
+
+from __future__ import annotations
+
+import pytest
+
+from lspkit.cli import main
+
+distributed = pytest.importorskip("distributed")  # part of the test extras; CI installs it
+
+
+def test_dask_executor_runs_on_a_local_cluster_and_matches_a_local_run(tmp_path, data_copy, capsys):
+    args = ["--notebook", "case_profile", "--lsp", "bolton", "--lsp", "hammersmith-and-fulham", "--no-progress"]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        code = main(["--data", str(data_copy), "run", "--outputs", str(tmp_path / "dask"), "--executor", "dask",
+                     "--scheduler", cluster.scheduler_address, *args])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.count(" ran ") == 2
+    assert main(["--data", str(data_copy), "run", "--outputs", str(tmp_path / "local"), *args]) == 0
+    for case in ("bolton", "hammersmith-and-fulham"):
+        name = f"case_profile-{case}"
+        assert (tmp_path / "dask" / "site" / f"{name}.html").exists()
+        # the notebooks came back from the workers as data, byte-identical to a local run
+        assert ((tmp_path / "dask" / "notebooks" / f"{name}.ipynb").read_bytes()
+                == (tmp_path / "local" / "notebooks" / f"{name}.ipynb").read_bytes())
+
+
+def test_dask_failure_is_isolated(tmp_path, data_copy, capsys):
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        code = main(["--data", str(data_copy), "run", "--outputs", str(tmp_path / "out"), "--executor", "dask",
+                     "--scheduler", cluster.scheduler_address, "--no-progress", "--notebook", "case_profile",
+                     "--notebook", "coding_overview", "--lsp", "bolton", "-p", "coding_overview.coder_b", "nobody"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "case_profile-bolton  ran" in out
+    assert "coding_overview      failed" in out and "nobody" in out
+    assert (tmp_path / "out" / "failed" / "coding_overview.ipynb").exists()
