@@ -25,6 +25,7 @@ import pandas as pd
 
 from .corpus import Corpus
 from .errors import LspkitError, Problem
+from .reliability import cohen_kappa  # noqa: F401  (moved to lspkit.reliability; kept importable here)
 
 EVIDENCE_KINDS = ("paragraph", "quote", "learning_point")
 NARRATIVE_KINDS = ("paragraph", "quote")
@@ -430,24 +431,6 @@ def retrieve(corpus: Corpus, code: str | None = None, case: str | None = None, c
 
 # -- agreement ---------------------------------------------------------------------------------
 
-def cohen_kappa(a: Sequence[bool], b: Sequence[bool]) -> float:
-    """Cohen's kappa for two binary ratings of the same items; NaN when chance agreement is 1.
-
-    kappa = (p_o - p_e) / (1 - p_e), with p_e from each rater's marginal proportions.
-
-    >>> round(cohen_kappa([1, 1, 0, 0], [1, 0, 0, 0]), 3)
-    0.5
-    """
-    a = np.asarray(a, dtype=bool)
-    b = np.asarray(b, dtype=bool)
-    if a.size == 0:
-        return float("nan")
-    po = float(np.mean(a == b))
-    pa, pb = a.mean(), b.mean()
-    pe = float(pa * pb + (1 - pa) * (1 - pb))
-    return float("nan") if pe == 1.0 else (po - pe) / (1 - pe)
-
-
 def agreement(corpus: Corpus, coder_a: str = "structure", coder_b: str = "researcher") -> pd.DataFrame:
     """Agreement between two coders per 7S element, at the unit level.
 
@@ -455,7 +438,10 @@ def agreement(corpus: Corpus, coder_a: str = "structure", coder_b: str = "resear
     element, each coder either applied it to a unit or did not; the table gives ``n_units``,
     ``both``, ``only_a``, ``only_b``, ``neither``, ``percent_agreement`` (0-100) and ``kappa``
     (Cohen's, NaN where undefined), plus an ``all elements`` row pooling every unit-element decision;
-    ``decisions`` is the number of yes/no decisions each figure rests on.
+    ``decisions`` is the number of yes/no decisions each figure rests on. Kappa comes from
+    :func:`lspkit.reliability.cohen_kappa`; :func:`lspkit.reliability.reliability` adds
+    Krippendorff's alpha, themes and more than two coders, over a unit universe that also counts the
+    units a coder read and left without an element.
     """
     a = _element_codings(corpus, coder_a, EVIDENCE_KINDS)
     b = _element_codings(corpus, coder_b, EVIDENCE_KINDS)

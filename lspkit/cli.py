@@ -11,6 +11,9 @@ Example (shell)::
     lspkit references           # refresh the nbval regression references from the current data
     lspkit run                  # execute every notebook into outputs/ and publish outputs/site/
     lspkit run --lsp bolton -p coder structure --force
+    lspkit export-qdpx lsp.qdpx # the corpus as a REFI-QDA project; --codebook-only writes a .qdc
+    lspkit import-qdpx ann.qdpx --coder ann [--user NAME]   # another program's codings as a coder
+    lspkit autocode             # regenerate data/codings/auto.csv, the machine baseline
 """
 
 from __future__ import annotations
@@ -86,6 +89,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export_qdpx(args: argparse.Namespace) -> int:
+    from .corpus import load_corpus
+    from .qdpx import export_qdc, export_qdpx
+
+    corpus = load_corpus(args.data)
+    coders = [] if args.no_codings else args.coder
+    path = export_qdc(corpus, args.path) if args.codebook_only else export_qdpx(corpus, args.path, coders)
+    print(f"wrote {path} ({path.stat().st_size} bytes, valid against the REFI-QDA schema)")
+    return 0
+
+
+def _cmd_import_qdpx(args: argparse.Namespace) -> int:
+    from .qdpx import import_qdpx
+
+    result = import_qdpx(args.path, args.coder, data_dir=args.data, user=args.user)
+    for p in result.problems:
+        print(f"- not imported: {p}", file=sys.stderr)
+    print(f"wrote {result.written}: {len(result.codings)} codings by {result.user!r} as coder {result.coder!r}"
+          + (f"; {len(result.problems)} item(s) not imported, listed above" if result.problems else ""))
+    return 0
+
+
+def _cmd_autocode(args: argparse.Namespace) -> int:
+    from .autocode import write_auto_codings
+
+    print(f"wrote {write_auto_codings(args.data)} (the machine baseline coder 'auto')")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lspkit", description="Cross-case analysis of LSP case studies.")
     parser.add_argument("--data", default=None, help="data directory (default: $LSPKIT_DATA or the project's data/)")
@@ -116,6 +148,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.set_defaults(func=_cmd_run)
+
+    exp = sub.add_parser("export-qdpx", help="export the corpus as a REFI-QDA project (.qdpx) or codebook (.qdc)")
+    exp.add_argument("path", help="file to write, e.g. lsp.qdpx (or lsp.qdc with --codebook-only)")
+    exp.add_argument("--codebook-only", action="store_true", help="write only the codebook, as a .qdc")
+    exp.add_argument("--coder", action="append", metavar="NAME", help="export only this coder's codings (repeatable)")
+    exp.add_argument("--no-codings", action="store_true", help="export no codings: a blank project for a blind coder")
+    exp.set_defaults(func=_cmd_export_qdpx)
+    imp = sub.add_parser("import-qdpx", help="import a REFI-QDA project's codings as a new coder")
+    imp.add_argument("path", help="the .qdpx written by NVivo, ATLAS.ti, MAXQDA, QualCoder ...")
+    imp.add_argument("--coder", required=True, help="coder id to import as (writes codings/<coder>.csv)")
+    imp.add_argument("--user", default=None, help="whose codings to import, when the file holds several users'")
+    imp.set_defaults(func=_cmd_import_qdpx)
+    sub.add_parser("autocode", help="regenerate codings/auto.csv, the machine baseline coder").set_defaults(
+        func=_cmd_autocode)
     return parser
 
 

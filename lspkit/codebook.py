@@ -1,7 +1,11 @@
 """The codebook: the 7S elements and the inductive themes, read from ``data/codebook.yml``.
 
-This module owns reading and checking the codebook and the orders that every table and plot in
-lspkit uses: the 7S element order and the dimension order, both taken from the codebook file.
+This module owns reading and checking the codebook, the orders that every table and plot in
+lspkit uses (the 7S element order and the dimension order, both taken from the codebook file), and
+the syntax of a code's optional ``indicators``: the terms the machine baseline coder
+(:mod:`lspkit.autocode`) looks for. An indicator is a word or phrase matched case-insensitively as
+whole words, where a trailing ``*`` on a word matches any ending (``recruit*``), or a Python regular
+expression between slashes (``/\bpart(?:y|ies)\b/``), also case-insensitive.
 
 Example:
     >>> book = load_codebook("data/codebook.yml")
@@ -11,10 +15,13 @@ Example:
     'steering'
     >>> book.codes.set_index("code_id").loc["joint_appointments", "element"]
     'staff_skills'
+    >>> bool(compile_indicator("recruit*").search("Recruitment of key staff"))
+    True
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +63,61 @@ class Codebook:
     def dimension_dtype(self) -> pd.CategoricalDtype:
         """The ordered categorical of dimensions: super-ordinate, transformational, transactional."""
         return pd.CategoricalDtype(self.dimensions, ordered=True)
+
+
+def compile_indicator(indicator: str) -> re.Pattern[str]:
+    """The case-insensitive pattern for one indicator (see the module docstring for the syntax).
+
+    Raises ``ValueError`` for an empty indicator, a ``*`` that does not end a word, an invalid
+    regular expression, or one that matches the empty string.
+
+    >>> print(compile_indicator("community strategy").pattern)
+    (?<!\\w)community\\s+strategy(?!\\w)
+    >>> [bool(compile_indicator("pool*").search(t)) for t in ("pooled budgets", "a swimming-pool", "spool")]
+    [True, True, False]
+    """
+    text = indicator.strip()
+    if not text:
+        raise ValueError("empty indicator")
+    if len(text) >= 2 and text.startswith("/") and text.endswith("/"):
+        try:
+            pattern = re.compile(text[1:-1], re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from None
+    else:
+        parts = []
+        for word in text.split():
+            if "*" in word[:-1]:
+                raise ValueError("'*' may only end a word")
+            parts.append(re.escape(word[:-1]) + r"\w*" if word.endswith("*") else re.escape(word))
+        pattern = re.compile(r"(?<!\w)" + r"\s+".join(parts) + (r"" if text.endswith("*") else r"(?!\w)"),
+                             re.IGNORECASE)
+    if pattern.search(""):
+        raise ValueError("matches the empty string, so it would code every unit")
+    return pattern
+
+
+def _indicators(value: Any, code_id: str, name: str, where: str, log: ProblemLog) -> tuple[str, ...]:
+    """Check a code's optional ``indicators`` list; every bad entry is reported, the good ones kept."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        log.add(name, where, f"code {code_id!r}: 'indicators' must be a list of terms",
+                "write one term per line, each starting with '- '")
+        return ()
+    good = []
+    for i, item in enumerate(value, start=1):
+        if not isinstance(item, (str, int, float)) or isinstance(item, bool):
+            log.add(name, where, f"code {code_id!r}: indicator {i} is not a term", "quote it as a string")
+            continue
+        try:
+            compile_indicator(str(item))
+        except ValueError as exc:
+            log.add(name, where, f"code {code_id!r}: indicator {i} {str(item)!r}: {exc}",
+                    "a word or phrase (optionally ending in *), or a regular expression between slashes")
+            continue
+        good.append(str(item).strip())
+    return tuple(good)
 
 
 def _text(value: Any) -> str:
@@ -128,7 +190,7 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
                 heading = _text(entry.get("heading"))
                 if heading:
                     heading_to_element[heading] = code_id
-            indicators = entry.get("indicators") or []
+            indicators = _indicators(entry.get("indicators"), code_id, name, where, log)
             rows.append({
                 "code_id": code_id,
                 "label": _text(entry.get("label")),
@@ -139,7 +201,7 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
                 "definition": _text(entry.get("definition")),
                 "include": _text(entry.get("include")),
                 "exclude": _text(entry.get("exclude")),
-                "indicators": tuple(str(t) for t in indicators),
+                "indicators": indicators,
                 "_where": where,
             })
 

@@ -1,8 +1,8 @@
 """Codings: who coded which unit to which code, read from plain CSV files and checked.
 
-This module owns the coder registry (``data/coders.csv``), the coding files (``data/codings/*.csv``,
-one row per unit, code and coder, with an optional memo), the derived ``structure`` coder, and
-writing coding files back in a stable, diffable form.
+This module owns the coder registry (``data/coders.csv``) and adding coders to it, the coding files
+(``data/codings/*.csv``, one row per unit, code and coder, with an optional memo), the derived
+``structure`` coder, and writing coding files back in a stable, diffable form, atomically.
 
 The ``structure`` coder is never typed by hand: it is derived on every load from the heading each
 paragraph and quotation stands under (the Audit Commission's own classification). Learning points
@@ -11,7 +11,7 @@ carry only a dimension in the documents, so the structure coder gives them no el
 Example:
     >>> coders = load_coders("data/coders.csv")
     >>> sorted(coders["coder"])
-    ['researcher', 'structure']
+    ['auto', 'researcher', 'structure']
 """
 
 from __future__ import annotations
@@ -19,17 +19,20 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import ProblemLog
+from .errors import LspkitError, Problem, ProblemLog
 
 CODING_COLUMNS = ["unit_id", "code_id", "coder", "memo"]
 CODER_COLUMNS = ["coder", "kind", "description"]
 CODER_KINDS = ("human", "derived", "machine", "imported")
 DERIVED_CODER = "structure"
+STRUCTURE_UNIT_KINDS = ("paragraph", "quote")  # the units the structure coder's rule can code
+CODER_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 
 
 def read_csv_rows(path: Path, required: list[str], log: ProblemLog) -> list[tuple[int, dict[str, str]]]:
@@ -171,11 +174,92 @@ def derive_structure_codings(units: pd.DataFrame, heading_to_element: dict[str, 
     >>> derive_structure_codings(units, {"Long-term objectives": "goals"})[["unit_id", "code_id"]].values.tolist()
     [['x.p04', 'goals']]
     """
-    mask = units["kind"].isin(["paragraph", "quote"]) & ~units["boilerplate"].astype(bool)
+    mask = units["kind"].isin(list(STRUCTURE_UNIT_KINDS)) & ~units["boilerplate"].astype(bool)
     picked = units.loc[mask, ["unit_id", "heading"]]
     code = picked["heading"].astype(str).map(heading_to_element)
     out = pd.DataFrame({"unit_id": picked["unit_id"], "code_id": code, "coder": DERIVED_CODER, "memo": ""})
     return out.dropna(subset=["code_id"]).reset_index(drop=True)
+
+
+def _file_mode(path: Path) -> int:
+    """The mode a rewritten file keeps: the old file's, else what the umask gives a new file."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = 0o022  # read without os.umask(), which would briefly change it for every thread
+        try:
+            status = Path("/proc/self/status").read_text(encoding="ascii")
+            umask = int(re.search(r"^Umask:\s*([0-7]+)", status, re.M).group(1), 8)
+        except (OSError, AttributeError, ValueError):
+            pass
+        return 0o666 & ~umask
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically: a temp file in the same folder, then a rename.
+
+    The file keeps its permissions (a new one gets the usual ones, not the temp file's 0600).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _file_mode(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def register_coder(path: str | Path, coder: str, kind: str, description: str) -> Path:
+    """Add a coder to the registry ``coders.csv`` (or update its description), atomically.
+
+    The coder id must be a slug (it names ``codings/<coder>.csv``). A coder already registered with
+    another kind is never overwritten: that raises an :class:`~lspkit.errors.LspkitError`, so an
+    import cannot replace a human coder's work. Other rows keep their order and bytes.
+
+    >>> import tempfile, pathlib
+    >>> reg = pathlib.Path(tempfile.mkdtemp()) / "coders.csv"
+    >>> _ = reg.write_text("coder,kind,description\\nstructure,derived,Headings\\n")
+    >>> _ = register_coder(reg, "nvivo-ann", "imported", "Ann's NVivo project")
+    >>> reg.read_text().splitlines()[-1]
+    "nvivo-ann,imported,Ann's NVivo project"
+    """
+    path = Path(path)
+    log = ProblemLog()
+    if not CODER_RE.match(coder):
+        log.add("parameter coder", "", f"coder id {coder!r} is not a slug",
+                "use lower-case letters, digits, '-' and '_', e.g. 'second_coder'")
+    if coder == DERIVED_CODER:
+        log.add("parameter coder", "", f"coder {DERIVED_CODER!r} is derived from the headings", "choose another name")
+    if kind not in CODER_KINDS:
+        log.add("parameter kind", "", f"unknown coder kind {kind!r}", f"use one of {', '.join(CODER_KINDS)}")
+    log.raise_if_any()
+    rows = read_csv_rows(path, CODER_COLUMNS, log) if path.exists() else []
+    log.raise_if_any()
+    header = CODER_COLUMNS
+    if path.exists():
+        header = next(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
+    records = [rec for _, rec in rows]
+    for line, rec in rows:
+        if rec["coder"] == coder:
+            if rec["kind"] != kind:
+                raise LspkitError([Problem(str(path), f"row {line}", f"coder {coder!r} is already registered as "
+                                           f"{rec['kind']!r}, not {kind!r}", "choose another coder name")])
+            rec["description"] = description
+            break
+    else:
+        records.append({"coder": coder, "kind": kind, "description": description})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for rec in records:
+        writer.writerow([rec.get(h, "") for h in header])
+    return atomic_write_bytes(path, buffer.getvalue().encode("utf-8"))
 
 
 def write_codings(codings: pd.DataFrame, path: str | Path) -> Path:
@@ -183,15 +267,7 @@ def write_codings(codings: pd.DataFrame, path: str | Path) -> Path:
 
     Rows keep the order given; line endings are ``\\n`` so the file diffs cleanly.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     frame = codings.reindex(columns=CODING_COLUMNS).fillna("")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            frame.to_csv(fh, index=False, lineterminator="\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    buffer = io.StringIO(newline="")
+    frame.to_csv(buffer, index=False, lineterminator="\n")
+    return atomic_write_bytes(path, buffer.getvalue().encode("utf-8"))

@@ -51,6 +51,7 @@ def test_duplicate_ids(data_copy):
     first = (data_copy / "codings" / "researcher.csv").read_text(encoding="utf-8").splitlines()[1]
     _append(data_copy / "codings" / "researcher.csv", first + "\n")
     _append(data_copy / "cases.csv", "bolton,B,B,T,2009-04,,,,,\n")
+    n_coders = len((data_copy / "coders.csv").read_text(encoding="utf-8").splitlines())
     _append(data_copy / "coders.csv", "researcher,human,again\n")
     book = data_copy / "codebook.yml"
     book.write_text(book.read_text(encoding="utf-8") + "\n  - id: style\n    label: Again\n    definition: Again\n",
@@ -58,7 +59,7 @@ def test_duplicate_ids(data_copy):
     message = _errors(data_copy)
     assert f"researcher.csv, row {n + 1}: duplicate coding" in message
     assert "cases.csv, row 5: duplicate case_id 'bolton' (first at row 3)" in message
-    assert "coders.csv, row 4: duplicate coder 'researcher'" in message
+    assert f"coders.csv, row {n_coders + 1}: duplicate coder 'researcher'" in message
     assert re.search(r"codebook.yml, line \d+: duplicate code id 'style'", message)
 
 

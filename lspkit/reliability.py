@@ -1,0 +1,424 @@
+"""Coding reliability: how far coders agree, per code and overall, at the unit level.
+
+This module owns the agreement coefficients (percent agreement, Cohen's kappa, Krippendorff's alpha),
+the definition of which units two or more coders are compared on, the interpretation bands the
+notebooks print next to the coefficients, the sentences stating a table's results, and the list of
+disagreements coders reconcile. ``notebooks/reliability.ipynb`` presents them.
+
+**The unit of analysis** is the unit (a paragraph, a quotation or a learning point, never a
+boilerplate paragraph; the closing questions are generic prompts to every LSP and are left out
+unless ``kinds`` asks for them). For each code, each coder makes one yes/no decision per unit: did
+it give the unit that code? Elements and themes are compared separately; a theme does not imply its
+parent element (the codebook codes them independently).
+
+**Which units each coder covers** (its decisions count only there; elsewhere they are missing):
+
+* a coder is taken to have read in full every case in which it coded at least one unit, so a unit
+  it left uncoded in such a case is a "no" for every code, not a missing value;
+* the derived ``structure`` coder covers only paragraphs and quotations, the units its rule can
+  code: the documents give learning points a dimension but no element, so learning points are
+  outside any comparison that includes it; it gives no themes, so themes cannot be compared with it.
+
+Cohen's kappa and percent agreement use the units both coders cover. Krippendorff's alpha (nominal)
+uses every unit that at least two of the coders cover, so it accepts any number of coders and
+missing decisions. ``n_units`` is the number of units a figure rests on. The overall row
+(``all elements`` or ``all themes``) pools every unit-code decision, each counted as one item.
+
+Example:
+    >>> from lspkit import load_corpus
+    >>> table = reliability(load_corpus(), ["structure", "auto"])
+    >>> table.columns.tolist()[:5]
+    ['code_id', 'label', 'kind', 'coders', 'n_units']
+    >>> table["code_id"].iloc[-1]
+    'all elements'
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .codings import DERIVED_CODER, STRUCTURE_UNIT_KINDS
+from .corpus import Corpus
+from .errors import LspkitError, Problem
+
+COMPARED_KINDS = ("paragraph", "quote", "learning_point")
+CodeKind = Literal["element", "theme"]
+
+#: Landis and Koch (1977, Biometrics 33:159-174), "The measurement of observer agreement for
+#: categorical data": upper bounds of the bands for kappa.
+LANDIS_KOCH = [(0.0, "poor"), (0.20, "slight"), (0.40, "fair"), (0.60, "moderate"), (0.80, "substantial"),
+               (1.0, "almost perfect")]
+#: Krippendorff (2004, Content Analysis, 2nd ed., p. 241): rely on variables with alpha >= .800;
+#: draw only tentative conclusions from .667 <= alpha < .800; discard below .667.
+ALPHA_ACCEPT, ALPHA_TENTATIVE = 0.800, 0.667
+
+RELIABILITY_COLUMNS = ["code_id", "label", "kind", "coders", "n_units", "decisions", "both", "only_a", "only_b",
+                       "neither", "percent_agreement", "kappa", "kappa_band", "alpha", "alpha_band"]
+DISAGREEMENT_COLUMNS = ["case_id", "unit_id", "citation", "code_id", "label", "applied_by", "not_applied_by",
+                        "memo", "text"]
+
+
+# -- coefficients on plain arrays ----------------------------------------------------------------
+
+def cohen_kappa(a: Sequence[bool], b: Sequence[bool]) -> float:
+    """Cohen's kappa for two binary ratings of the same items; NaN when chance agreement is 1.
+
+    kappa = (p_o - p_e) / (1 - p_e), with p_e from each rater's marginal proportions
+    (Cohen 1960). Hand-written because it is five lines; scikit-learn would be a heavy dependency
+    for it. Validated against published examples in ``tests/test_reliability.py``.
+
+    >>> round(cohen_kappa([1, 1, 0, 0], [1, 0, 0, 0]), 3)
+    0.5
+    """
+    a = np.asarray(a, dtype=bool)
+    b = np.asarray(b, dtype=bool)
+    if a.size == 0:
+        return float("nan")
+    po = float(np.mean(a == b))
+    pa, pb = a.mean(), b.mean()
+    pe = float(pa * pb + (1 - pa) * (1 - pb))
+    return float("nan") if pe == 1.0 else (po - pe) / (1 - pe)
+
+
+def krippendorff_alpha(data: Sequence[Sequence[float]] | np.ndarray,
+                       level: Literal["nominal", "ordinal", "interval", "ratio"] = "nominal") -> float:
+    """Krippendorff's alpha for a coders × units matrix, missing values as NaN (or None).
+
+    Computed by the ``krippendorff`` package; this wrapper returns NaN, rather than raising, where
+    alpha is undefined: no unit has two values, or all values are the same (no variation to agree on).
+
+    >>> round(krippendorff_alpha([[1, 1, 0, None], [1, 0, 0, 1]]), 3)
+    0.444
+    """
+    import krippendorff
+
+    matrix = np.array([[np.nan if v is None else v for v in row] for row in data], dtype=float)
+    if matrix.ndim != 2 or matrix.size == 0:
+        return float("nan")
+    pairable = (~np.isnan(matrix)).sum(axis=0) >= 2
+    values = matrix[:, pairable]
+    values = values[~np.isnan(values)]
+    if values.size == 0 or np.unique(values).size < 2:
+        return float("nan")
+    return float(krippendorff.alpha(reliability_data=matrix, level_of_measurement=level))
+
+
+def percent_agreement(data: Sequence[Sequence[float]] | np.ndarray) -> float:
+    """Percent (0-100) of agreeing coder pairs, averaged over the units at least two coders rated.
+
+    For two coders without missing values this is the share of units they agree on.
+
+    >>> round(percent_agreement([[1, 1, 0, None], [1, 0, 0, 1]]), 2)
+    66.67
+    """
+    matrix = np.array([[np.nan if v is None else v for v in row] for row in data], dtype=float)
+    shares = []
+    for column in matrix.T:
+        vals = column[~np.isnan(column)]
+        m = vals.size
+        if m < 2:
+            continue
+        _, counts = np.unique(vals, return_counts=True)
+        shares.append(float((counts * (counts - 1)).sum()) / (m * (m - 1)))
+    return 100 * float(np.mean(shares)) if shares else float("nan")
+
+
+def kappa_band(kappa: float) -> str:
+    """Landis and Koch's (1977) label for a kappa: poor, slight, fair, moderate, substantial, almost perfect.
+
+    >>> kappa_band(0.4), kappa_band(0.61), kappa_band(-0.1)
+    ('fair', 'substantial', 'poor')
+    """
+    if kappa is None or math.isnan(kappa):
+        return ""
+    if kappa < 0:
+        return "poor"
+    for upper, label in LANDIS_KOCH[1:]:
+        if kappa <= upper + 1e-12:
+            return label
+    return LANDIS_KOCH[-1][1]
+
+
+def alpha_band(alpha: float) -> str:
+    """Krippendorff's (2004) reading of an alpha: 'reliable' (>= .800), 'tentative' (>= .667), 'unreliable'.
+
+    >>> alpha_band(0.743), alpha_band(0.8), alpha_band(0.5)
+    ('tentative', 'reliable', 'unreliable')
+    """
+    if alpha is None or math.isnan(alpha):
+        return ""
+    if alpha >= ALPHA_ACCEPT:
+        return "reliable"
+    return "tentative" if alpha >= ALPHA_TENTATIVE else "unreliable"
+
+
+# -- the units compared --------------------------------------------------------------------------
+
+def _check_coders(corpus: Corpus, coders: Sequence[str], kind: str) -> list[str]:
+    coders = list(dict.fromkeys(coders))
+    if len(coders) < 2:
+        raise LspkitError([Problem("parameter coders", "", f"need at least two coders, got {coders}",
+                                   "registered coders: " + ", ".join(corpus.coder_ids))])
+    for coder in coders:
+        corpus.check_coder(coder)
+    if kind not in ("element", "theme"):
+        raise LspkitError([Problem("parameter kind", "", f"unknown code kind {kind!r}", "use 'element' or 'theme'")])
+    derived = set(corpus.coders.loc[corpus.coders["kind"] == "derived", "coder"]) | {DERIVED_CODER}
+    if kind == "theme":
+        bad = [c for c in coders if c in derived]
+        if bad:
+            raise LspkitError([Problem("parameter coders", "", f"coder {bad[0]!r} is derived from the headings and "
+                                       "gives no themes", "compare themes between coders who code them")])
+    return coders
+
+
+def coverage_matrix(corpus: Corpus, coders: Sequence[str],
+                    kinds: Sequence[str] = COMPARED_KINDS) -> pd.DataFrame:
+    """Which units each coder covers: a unit × coder frame of booleans, units in document order.
+
+    A coder covers every non-boilerplate unit of ``kinds`` in the cases where it coded at least one
+    unit; the derived ``structure`` coder covers only paragraphs and quotations.
+
+    >>> from lspkit import load_corpus
+    >>> m = coverage_matrix(load_corpus(), ["structure", "auto"])
+    >>> bool(m.loc["bolton.lp1", "auto"]), bool(m.loc["bolton.lp1", "structure"])
+    (True, False)
+    """
+    units = corpus.units[~corpus.units["boilerplate"] & corpus.units["kind"].isin(list(kinds))]
+    derived = set(corpus.coders.loc[corpus.coders["kind"] == "derived", "coder"]) | {DERIVED_CODER}
+    case_of = corpus.units.set_index("unit_id")["case_id"]
+    out = {}
+    for coder in coders:
+        coded = corpus.codings.loc[corpus.codings["coder"] == coder, "unit_id"]
+        cases = set(case_of.reindex(coded).dropna())
+        covered = units["case_id"].isin(cases)
+        if coder in derived:
+            covered &= units["kind"].isin(list(STRUCTURE_UNIT_KINDS))
+        out[coder] = covered.to_numpy()
+    frame = pd.DataFrame(out, index=pd.Index(units["unit_id"].to_numpy(), name="unit_id"))
+    return frame
+
+
+def decisions(corpus: Corpus, coders: Sequence[str], kind: CodeKind = "element",
+              kinds: Sequence[str] = COMPARED_KINDS) -> pd.DataFrame:
+    """Every coder's yes/no decision per unit and code: a tidy long frame.
+
+    Columns ``unit_id, code_id, coder, applied`` where ``applied`` is 1.0 (coded), 0.0 (covered but
+    not coded) or NaN (the coder does not cover the unit). Only units at least two coders cover
+    are kept. Units and codes are in document and codebook order.
+    """
+    coders = _check_coders(corpus, coders, kind)
+    cover = coverage_matrix(corpus, coders, kinds)
+    cover = cover[cover.sum(axis=1) >= 2]
+    codes = corpus.codes.loc[corpus.codes["kind"] == kind, "code_id"].tolist()
+    coded = corpus.codings[corpus.codings["coder"].isin(coders) & corpus.codings["code_id"].isin(codes)]
+    given = set(zip(coded["unit_id"], coded["code_id"], coded["coder"]))
+    rows = []
+    for unit_id, flags in cover.iterrows():
+        for code_id in codes:
+            for coder in coders:
+                value = (1.0 if (unit_id, code_id, coder) in given else 0.0) if flags[coder] else np.nan
+                rows.append((unit_id, code_id, coder, value))
+    return pd.DataFrame(rows, columns=["unit_id", "code_id", "coder", "applied"])
+
+
+# -- the tables ------------------------------------------------------------------------------------
+
+def _row(code_id: str, label: str, kind: str, coders: list[str], matrix: np.ndarray, n_units: int) -> dict:
+    """One table row from a coders × items matrix of 0/1/NaN."""
+    pairable = (~np.isnan(matrix)).sum(axis=0) >= 2
+    matrix = matrix[:, pairable]
+    row = {"code_id": code_id, "label": label, "kind": kind, "coders": ", ".join(coders), "n_units": n_units,
+           "decisions": int(matrix.shape[1]), "both": pd.NA, "only_a": pd.NA, "only_b": pd.NA, "neither": pd.NA,
+           "percent_agreement": percent_agreement(matrix), "kappa": float("nan"),
+           "alpha": krippendorff_alpha(matrix)}
+    if len(coders) == 2:
+        a, b = matrix[0] == 1, matrix[1] == 1
+        row.update(both=int((a & b).sum()), only_a=int((a & ~b).sum()), only_b=int((~a & b).sum()),
+                   neither=int((~a & ~b).sum()), kappa=cohen_kappa(a, b))
+    row["kappa_band"] = kappa_band(row["kappa"])
+    row["alpha_band"] = alpha_band(row["alpha"])
+    return row
+
+
+def reliability(corpus: Corpus, coders: Sequence[str] = ("researcher", "structure"), kind: CodeKind = "element",
+                kinds: Sequence[str] = COMPARED_KINDS) -> pd.DataFrame:
+    """Agreement between coders per code of one kind, and overall: one row per code plus a pooled row.
+
+    Columns: ``code_id, label, kind, coders, n_units`` (units at least two of the coders cover),
+    ``decisions`` (yes/no items the figures rest on: ``n_units`` for a code, units × codes for the
+    pooled row), the two-by-two counts ``both, only_a, only_b, neither`` (first coder a, second b;
+    empty for more than two coders), ``percent_agreement`` (0-100), ``kappa`` (Cohen's, two coders
+    only) with ``kappa_band`` (Landis and Koch), and ``alpha`` (Krippendorff's, nominal) with
+    ``alpha_band`` (Krippendorff's .667/.800). Coefficients are NaN where undefined, e.g. kappa and
+    alpha when no coder ever applies the code.
+
+    >>> from lspkit import load_corpus
+    >>> t = reliability(load_corpus(), ["structure", "auto"]).set_index("code_id")
+    >>> int(t.loc["goals", "n_units"]) == int(t.loc["all elements", "n_units"])
+    True
+    """
+    coders = _check_coders(corpus, coders, kind)
+    long = decisions(corpus, coders, kind, kinds)
+    units = long["unit_id"].drop_duplicates().tolist()
+    codes = corpus.codes[corpus.codes["kind"] == kind][["code_id", "label"]]
+    rows, pooled = [], []
+    for code in codes.itertuples(index=False):
+        part = long[long["code_id"] == code.code_id]
+        matrix = part.pivot(index="coder", columns="unit_id", values="applied").reindex(index=coders, columns=units)
+        matrix = matrix.to_numpy(dtype=float)
+        pooled.append(matrix)
+        rows.append(_row(code.code_id, code.label, kind, coders, matrix, len(units)))
+    everything = np.concatenate(pooled, axis=1) if pooled else np.empty((len(coders), 0))
+    rows.append(_row(f"all {kind}s", f"All {kind}s, pooled", kind, coders, everything, len(units)))
+    out = pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
+    for col in ("both", "only_a", "only_b", "neither"):
+        out[col] = out[col].astype("Int64")
+    for col in ("percent_agreement", "kappa", "alpha"):
+        out[col] = out[col].astype(float)
+    return out
+
+
+def disagreements(corpus: Corpus, coders: Sequence[str] = ("researcher", "structure"), kind: CodeKind = "element",
+                  kinds: Sequence[str] = COMPARED_KINDS) -> pd.DataFrame:
+    """The unit-code decisions the coders disagree on, with the unit's citation and text.
+
+    One row per unit and code where at least one covering coder applied the code and another did
+    not: ``case_id, unit_id, citation, code_id, label, applied_by, not_applied_by, memo`` (the memos
+    of the coders who applied it, as ``coder: memo``) ``, text``; in document, then codebook order.
+
+    >>> from lspkit import load_corpus
+    >>> d = disagreements(load_corpus(), ["structure", "auto"])
+    >>> d.columns.tolist()[:4]
+    ['case_id', 'unit_id', 'citation', 'code_id']
+    """
+    coders = _check_coders(corpus, coders, kind)
+    long = decisions(corpus, coders, kind, kinds).dropna(subset=["applied"])
+    grouped = long.groupby(["unit_id", "code_id"], sort=False)["applied"].agg(["min", "max"])
+    split = grouped[(grouped["min"] == 0) & (grouped["max"] == 1)].index
+    if len(split) == 0:
+        return pd.DataFrame(columns=DISAGREEMENT_COLUMNS)
+    long = long.set_index(["unit_id", "code_id"]).loc[split].reset_index()
+    units = corpus.units.set_index("unit_id")
+    labels = corpus.codes.set_index("code_id")["label"]
+    memos = corpus.codings[corpus.codings["coder"].isin(coders)].set_index(["unit_id", "code_id", "coder"])["memo"]
+    rows = []
+    for (unit_id, code_id), part in long.groupby(["unit_id", "code_id"], sort=False):
+        yes = [c for c in coders if c in set(part.loc[part["applied"] == 1, "coder"])]
+        no = [c for c in coders if c in set(part.loc[part["applied"] == 0, "coder"])]
+        memo = "; ".join(f"{c}: {memos[(unit_id, code_id, c)]}" for c in yes
+                         if (unit_id, code_id, c) in memos.index and memos[(unit_id, code_id, c)])
+        unit = units.loc[unit_id]
+        rows.append({"case_id": unit["case_id"], "unit_id": unit_id, "citation": unit["citation"],
+                     "code_id": code_id, "label": labels[code_id], "applied_by": ", ".join(yes),
+                     "not_applied_by": ", ".join(no), "memo": memo, "text": unit["text"]})
+    out = pd.DataFrame(rows, columns=DISAGREEMENT_COLUMNS)
+    order = {u: i for i, u in enumerate(corpus.units["unit_id"])}
+    code_order = {c: i for i, c in enumerate(corpus.codes["code_id"])}
+    out = out.assign(_u=out["unit_id"].map(order), _c=out["code_id"].map(code_order))
+    return out.sort_values(["_u", "_c"], kind="stable").drop(columns=["_u", "_c"]).reset_index(drop=True)
+
+
+def bands() -> pd.DataFrame:
+    """The interpretation bands as a table: ``coefficient, from, to, reading, source``.
+
+    >>> bands()["reading"].tolist()[-3:]
+    ['unreliable', 'tentative', 'reliable']
+    """
+    rows = [("kappa", -1.0, 0.0, "poor", "Landis and Koch 1977")]
+    lower = 0.0
+    for upper, label in LANDIS_KOCH[1:]:
+        rows.append(("kappa", lower, upper, label, "Landis and Koch 1977"))
+        lower = upper
+    rows += [("alpha", -1.0, ALPHA_TENTATIVE, "unreliable", "Krippendorff 2004"),
+             ("alpha", ALPHA_TENTATIVE, ALPHA_ACCEPT, "tentative", "Krippendorff 2004"),
+             ("alpha", ALPHA_ACCEPT, 1.0, "reliable", "Krippendorff 2004")]
+    return pd.DataFrame(rows, columns=["coefficient", "from", "to", "reading", "source"])
+
+
+def units_compared(corpus: Corpus, coders: Sequence[str], kinds: Sequence[str] = COMPARED_KINDS) -> pd.DataFrame:
+    """How many units of each kind every coder covers, and how many enter the comparison.
+
+    One row per unit kind and an ``all`` row: ``kind, units`` (non-boilerplate units of that kind),
+    one column per coder (units it covers) and ``compared`` (units at least two coders cover).
+
+    >>> from lspkit import load_corpus
+    >>> int(units_compared(load_corpus(), ["structure", "auto"]).set_index("kind").loc["learning_point", "compared"])
+    0
+    """
+    coders = list(dict.fromkeys(coders))
+    for coder in coders:
+        corpus.check_coder(coder)
+    cover = coverage_matrix(corpus, coders, kinds)
+    kind_of = corpus.units.set_index("unit_id")["kind"].astype(str)
+    frame = cover.assign(kind=kind_of.reindex(cover.index).to_numpy(), compared=cover.sum(axis=1) >= 2)
+    out = frame.groupby("kind", sort=False).agg(units=("compared", "size"), **{c: (c, "sum") for c in coders},
+                                                compared=("compared", "sum"))
+    out = out.reindex([k for k in kinds if k in set(frame["kind"])])
+    out.loc["all"] = out.sum()
+    return out.astype(int).reset_index()
+
+
+def findings(table: pd.DataFrame) -> pd.DataFrame:
+    """Sentences stating what a :func:`reliability` table shows, so the prose cannot drift from it.
+
+    One row per finding: ``finding`` and ``basis`` (the code or 'overall').
+    """
+    if table.empty:
+        return pd.DataFrame(columns=["finding", "basis"])
+    pooled = table.iloc[-1]
+    codes = table.iloc[:-1]
+    coders = pooled["coders"].split(", ")
+    kind = pooled["kind"]
+    out = []
+
+    def fmt(x: float) -> str:
+        return "undefined" if pd.isna(x) else f"{x:.2f}"
+
+    kappa = f"kappa = {fmt(pooled['kappa'])} ({pooled['kappa_band']}), " if len(coders) == 2 else ""
+    out.append((f"Over {pooled['n_units']} units ({pooled['decisions']} unit-{kind} decisions), "
+                f"{', '.join(coders[:-1])} and {coders[-1]} agree on {pooled['percent_agreement']:.1f}% of decisions; pooled "
+                f"{kappa}alpha = {fmt(pooled['alpha'])} ({pooled['alpha_band'] or 'undefined'}).", "overall"))
+    for band, text in (("reliable", "Reliable by Krippendorff's standard (alpha >= .800)"),
+                       ("tentative", "Tentative only (.667 <= alpha < .800)"),
+                       ("unreliable", "Not reliable (alpha < .667)")):
+        part = codes[codes["alpha_band"] == band]
+        if len(part):
+            out.append((f"{text}: " + ", ".join(f"{r.code_id} ({r.alpha:.2f})" for r in part.itertuples()) + ".",
+                        "alpha bands"))
+    undefined = codes[codes["alpha"].isna()]
+    if len(undefined):
+        out.append(("Undefined (no variation: the code is applied by no coder, or to every unit): "
+                    + ", ".join(undefined["code_id"]) + ".", "alpha bands"))
+    if len(coders) == 2 and len(codes):
+        gap = (codes["only_a"].astype(float) - codes["only_b"].astype(float))
+        for idx, sign in ((gap.idxmax(), 1), (gap.idxmin(), -1)):
+            if gap[idx] * sign <= 0:
+                continue
+            row = codes.loc[idx]
+            one, other = (coders[0], coders[1]) if sign > 0 else (coders[1], coders[0])
+            more, fewer = (row["only_a"], row["only_b"]) if sign > 0 else (row["only_b"], row["only_a"])
+            out.append((f"The largest excess of {one} over {other}: {one} gives {row['code_id']} to {more} "
+                        f"unit(s) that {other} does not, and {other} to {fewer} that {one} does not.",
+                        row["code_id"]))
+    return pd.DataFrame(out, columns=["finding", "basis"]).drop_duplicates().reset_index(drop=True)
+
+
+def theme_reliability(corpus: Corpus, coders: Sequence[str],
+                      kinds: Sequence[str] = COMPARED_KINDS) -> pd.DataFrame:
+    """:func:`reliability` for themes, or an empty table (same columns) when a coder gives no themes.
+
+    The derived ``structure`` coder gives no themes, so with it there is nothing to compare.
+
+    >>> from lspkit import load_corpus
+    >>> theme_reliability(load_corpus(), ["structure", "auto"]).empty
+    True
+    """
+    derived = set(corpus.coders.loc[corpus.coders["kind"] == "derived", "coder"]) | {DERIVED_CODER}
+    if any(c in derived for c in coders):
+        return pd.DataFrame(columns=RELIABILITY_COLUMNS)
+    return reliability(corpus, coders, "theme", kinds)

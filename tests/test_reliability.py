@@ -1,0 +1,274 @@
+"""Reliability coefficients, checked against published worked examples with known answers.
+
+Sources of the worked examples:
+
+* Krippendorff, K. (2011). *Computing Krippendorff's Alpha-Reliability*. Departmental Papers (ASC),
+  Annenberg School for Communication, University of Pennsylvania, paper 43
+  (https://repository.upenn.edu/asc_papers/43). Three examples: binary data, two observers, ten
+  units (alpha = 0.095); nominal data, two observers, twelve units (alpha = 0.692); and four
+  observers, twelve units, values 1-5 with missing data (alpha nominal 0.743, ordinal 0.815,
+  interval 0.849, ratio 0.797).
+* Wikipedia, "Cohen's kappa", the worked example (50 grant proposals: yes/yes 20, yes/no 5, no/yes
+  10, no/no 15; kappa = 0.4) and "Same percentages but different numbers" (45/15/25/15 gives
+  kappa = 0.1304; 25/35/5/35 gives 0.2593).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lspkit import analysis
+from lspkit import reliability as R
+from lspkit.codebook import load_codebook
+from lspkit.corpus import UNIT_COLUMNS, Corpus
+from lspkit.errors import LspkitError
+
+from .conftest import DATA
+
+nan = np.nan
+
+# Krippendorff (2011): four observers (rows) x twelve units (columns), "." = missing.
+KRIPPENDORFF_2011 = [
+    [1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
+    [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, 3],
+    [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, nan],
+    [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan],
+]
+# Krippendorff (2011): binary data, two observers, ten units.
+BINARY_A = [0, 1, 0, 0, 0, 0, 0, 0, 1, 0]
+BINARY_B = [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]
+# Krippendorff (2011): nominal data (categories a-e), two observers, twelve units.
+NOMINAL_A = "a a b b d c c c e d d a".split()
+NOMINAL_B = "b a b b b c c c e d d d".split()
+
+
+def _table(a_yes_b_yes: int, a_yes_b_no: int, a_no_b_yes: int, a_no_b_no: int) -> tuple[list[int], list[int]]:
+    a = [1] * a_yes_b_yes + [1] * a_yes_b_no + [0] * a_no_b_yes + [0] * a_no_b_no
+    b = [1] * a_yes_b_yes + [0] * a_yes_b_no + [1] * a_no_b_yes + [0] * a_no_b_no
+    return a, b
+
+
+# -- the coefficients on published examples -------------------------------------------------------
+
+def test_cohen_kappa_wikipedia_examples():
+    assert R.cohen_kappa(*_table(20, 5, 10, 15)) == pytest.approx(0.4)
+    assert R.cohen_kappa(*_table(45, 15, 25, 15)) == pytest.approx(0.1304, abs=5e-5)
+    assert R.cohen_kappa(*_table(25, 35, 5, 35)) == pytest.approx(0.2593, abs=5e-5)
+    assert math.isnan(R.cohen_kappa([0, 0], [0, 0]))
+    assert math.isnan(R.cohen_kappa([], []))
+
+
+def test_cohen_kappa_moved_but_still_importable_from_analysis():
+    assert analysis.cohen_kappa is R.cohen_kappa
+
+
+@pytest.mark.parametrize("level, expected", [("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849),
+                                             ("ratio", 0.797)])
+def test_krippendorff_2011_four_observers_with_missing_data(level, expected):
+    assert R.krippendorff_alpha(KRIPPENDORFF_2011, level) == pytest.approx(expected, abs=5e-4)
+
+
+def test_krippendorff_2011_two_observer_examples():
+    assert R.krippendorff_alpha([BINARY_A, BINARY_B]) == pytest.approx(0.095, abs=5e-4)
+    codes = {c: i for i, c in enumerate("abcde", start=1)}
+    nominal = [[codes[v] for v in NOMINAL_A], [codes[v] for v in NOMINAL_B]]
+    assert R.krippendorff_alpha(nominal) == pytest.approx(0.692, abs=5e-4)
+    assert R.percent_agreement(nominal) == pytest.approx(100 * 9 / 12)
+
+
+def test_alpha_is_nan_where_undefined_and_missing_values_may_be_none():
+    assert math.isnan(R.krippendorff_alpha([[0, 0, 0], [0, 0, 0]]))  # nothing varies
+    assert math.isnan(R.krippendorff_alpha([[1, None], [None, 0]]))  # no unit has two values
+    assert R.krippendorff_alpha([[1, 1, 0, None], [1, 0, 0, 1]]) == pytest.approx(
+        R.krippendorff_alpha([[1, 1, 0, nan], [1, 0, 0, 1]]))
+
+
+def test_percent_agreement_averages_pairs_over_units_with_two_values():
+    # unit 1: three coders agree (3/3 pairs); unit 2: 1 of 3 pairs agree; unit 3: one value, not pairable
+    assert R.percent_agreement([[1, 1, 1], [1, 0, nan], [1, 0, nan]]) == pytest.approx(100 * (1 + 1 / 3) / 2)
+
+
+def test_interpretation_bands():
+    assert [R.kappa_band(k) for k in (-0.1, 0.0, 0.2, 0.21, 0.4, 0.41, 0.6, 0.61, 0.8, 0.81, 1.0)] == [
+        "poor", "slight", "slight", "fair", "fair", "moderate", "moderate", "substantial", "substantial",
+        "almost perfect", "almost perfect"]
+    assert [R.alpha_band(a) for a in (0.5, 0.666, 0.667, 0.799, 0.8, 1.0)] == [
+        "unreliable", "unreliable", "tentative", "tentative", "reliable", "reliable"]
+    assert R.kappa_band(float("nan")) == R.alpha_band(float("nan")) == ""
+    assert set(R.bands()["coefficient"]) == {"kappa", "alpha"}
+
+
+# -- the unit level: a small hand-built corpus ------------------------------------------------------
+
+def make_corpus(units: dict[str, tuple[str, str]], codings: list[tuple[str, str, str]],
+                coders: dict[str, str]) -> Corpus:
+    """units: id -> (case, kind); codings: (unit, code, coder); coders: id -> kind."""
+    book = load_codebook(DATA / "codebook.yml")
+    rows = []
+    for i, (uid, (case, kind)) in enumerate(units.items()):
+        rows.append({"unit_id": uid, "case_id": case, "kind": kind, "para": i, "number": i, "section": "",
+                     "heading": "", "heading_element": None, "dimension": None,
+                     "boilerplate": uid.endswith("p01"), "speaker": None, "citation": f"{case} {uid}",
+                     "text": f"text of {uid}", "words": 3, "start": 10 * i, "end": 10 * i + 9, "line": i})
+    frame = pd.DataFrame(rows, columns=UNIT_COLUMNS)
+    frame["heading_element"] = pd.Categorical(frame["heading_element"], dtype=book.element_dtype())
+    frame["dimension"] = pd.Categorical(frame["dimension"], dtype=book.dimension_dtype())
+    cod = pd.DataFrame([(u, c, k, f"memo {k}" if k == "ann" else "") for u, c, k in codings],
+                       columns=["unit_id", "code_id", "coder", "memo"])
+    cases = pd.DataFrame({"case_id": sorted({c for c, _ in units.values()})})
+    reg = pd.DataFrame({"coder": list(coders), "kind": list(coders.values()), "description": ""})
+    return Corpus(cases, frame, book.codes, cod, reg, book, Path("."), {})
+
+
+def test_a_code_on_the_binary_worked_example():
+    # Krippendorff's binary example as two coders' decisions on ten paragraphs for one element.
+    units = {f"a.p{i:02d}": ("a", "paragraph") for i in range(4, 14)}
+    ids = list(units)
+    codings = ([(u, "goals", "ann") for u, v in zip(ids, BINARY_A) if v]
+               + [(u, "goals", "bob") for u, v in zip(ids, BINARY_B) if v]
+               + [(ids[3], "style", "ann"), (ids[3], "style", "bob")])  # both coders read every unit
+    table = R.reliability(make_corpus(units, codings, {"ann": "human", "bob": "human"}), ["ann", "bob"])
+    goals = table.set_index("code_id").loc["goals"]
+    assert goals["n_units"] == 10 and goals["decisions"] == 10
+    assert [goals["both"], goals["only_a"], goals["only_b"], goals["neither"]] == [1, 1, 3, 5]
+    assert goals["percent_agreement"] == pytest.approx(60.0)
+    # p_o = .6, p_e = .2 * .4 + .8 * .6 = .56, kappa = .04 / .44
+    assert goals["kappa"] == pytest.approx(0.04 / 0.44)
+    assert goals["alpha"] == pytest.approx(0.095, abs=5e-4)
+    assert goals["alpha_band"] == "unreliable" and goals["kappa_band"] == "slight"
+    style = table.set_index("code_id").loc["style"]
+    assert style["kappa"] == pytest.approx(1.0) and style["alpha"] == pytest.approx(1.0)
+    assert math.isnan(table.set_index("code_id").loc["systems", "kappa"])  # never applied: undefined
+    pooled = table.set_index("code_id").loc["all elements"]
+    assert pooled["decisions"] == 70 and pooled["n_units"] == 10
+    assert pooled["percent_agreement"] == pytest.approx(100 * 66 / 70)
+    assert table["code_id"].tolist()[-1] == "all elements" and len(table) == 8
+
+
+def test_unit_universe_with_the_structure_coder_and_a_partial_coder():
+    units = {"a.p01": ("a", "paragraph"), "a.p04": ("a", "paragraph"), "a.p05": ("a", "paragraph"),
+             "a.p05.quote1": ("a", "quote"), "a.lp1": ("a", "learning_point"), "a.question1": ("a", "question"),
+             "b.p04": ("b", "paragraph"), "b.lp1": ("b", "learning_point")}
+    codings = [("a.p04", "goals", "structure"), ("a.p05", "style", "structure"), ("a.p05.quote1", "style", "structure"),
+               ("b.p04", "steering", "structure"),
+               ("a.p04", "goals", "ann"), ("a.lp1", "staff_skills", "ann"), ("a.question1", "interdependence", "ann")]
+    corpus = make_corpus(units, codings, {"structure": "derived", "ann": "human"})
+    cover = R.coverage_matrix(corpus, ["structure", "ann"])
+    # boilerplate (p01) and questions are never compared; structure never covers learning points;
+    # ann coded nothing in case b, so her decisions there are missing, not "no".
+    assert cover.index.tolist() == ["a.p04", "a.p05", "a.p05.quote1", "a.lp1", "b.p04", "b.lp1"]
+    assert cover["structure"].tolist() == [True, True, True, False, True, False]
+    assert cover["ann"].tolist() == [True, True, True, True, False, False]
+    table = R.reliability(corpus, ["structure", "ann"]).set_index("code_id")
+    assert (table["n_units"] == 3).all()  # a.p04, a.p05, a.p05.quote1
+    assert table.loc["style", ["both", "only_a", "only_b", "neither"]].tolist() == [0, 2, 0, 1]
+    assert table.loc["goals", "kappa"] == pytest.approx(1.0)
+    with pytest.raises(LspkitError, match="derived from the headings and gives no themes"):
+        R.reliability(corpus, ["structure", "ann"], kind="theme")
+    with pytest.raises(LspkitError, match="need at least two coders"):
+        R.reliability(corpus, ["ann"])
+    with pytest.raises(LspkitError, match="unknown coder 'bob'"):
+        R.reliability(corpus, ["ann", "bob"])
+    # with questions asked for, ann's question joins; structure does not cover it, so it is not pairable
+    assert R.reliability(corpus, ["structure", "ann"], kinds=("paragraph", "quote", "question"))[
+        "n_units"].iloc[0] == 3
+
+
+def test_three_coders_with_missing_decisions_use_alpha_only():
+    units = {f"a.p{i:02d}": ("a", "paragraph") for i in range(4, 9)} | {"b.p04": ("b", "paragraph"),
+                                                                       "b.p05": ("b", "paragraph")}
+    codings = [("a.p04", "goals", "ann"), ("a.p04", "goals", "bob"), ("a.p04", "goals", "cat"),
+               ("a.p05", "goals", "ann"), ("a.p06", "goals", "bob"), ("a.p07", "style", "cat"),
+               ("b.p04", "goals", "ann"), ("b.p04", "goals", "bob"), ("b.p05", "style", "bob")]
+    corpus = make_corpus(units, codings, {"ann": "human", "bob": "human", "cat": "imported"})
+    table = R.reliability(corpus, ["ann", "bob", "cat"]).set_index("code_id")
+    # cat coded nothing in case b: missing there. Goals decisions, coders x units:
+    ann = [1, 1, 0, 0, 0, 1, 0]
+    bob = [1, 0, 1, 0, 0, 1, 0]
+    cat = [1, 0, 0, 0, 0, nan, nan]
+    assert table.loc["goals", "n_units"] == 7
+    assert table.loc["goals", "alpha"] == pytest.approx(R.krippendorff_alpha([ann, bob, cat]))
+    assert table.loc["goals", "percent_agreement"] == pytest.approx(R.percent_agreement([ann, bob, cat]))
+    assert math.isnan(table.loc["goals", "kappa"]) and pd.isna(table.loc["goals", "both"])
+    assert table.loc["goals", "coders"] == "ann, bob, cat"
+
+
+def test_disagreements_list_the_units_with_citation_text_and_memo():
+    units = {"a.p04": ("a", "paragraph"), "a.p05": ("a", "paragraph"), "a.p06": ("a", "paragraph")}
+    codings = [("a.p04", "goals", "ann"), ("a.p04", "goals", "bob"), ("a.p05", "style", "ann"),
+               ("a.p06", "systems", "bob"), ("a.p06", "steering", "ann")]
+    corpus = make_corpus(units, codings, {"ann": "human", "bob": "human"})
+    d = R.disagreements(corpus, ["ann", "bob"])
+    assert d[["unit_id", "code_id", "applied_by", "not_applied_by"]].values.tolist() == [
+        ["a.p05", "style", "ann", "bob"], ["a.p06", "steering", "ann", "bob"], ["a.p06", "systems", "bob", "ann"]]
+    assert d.iloc[0]["citation"] == "a a.p05" and d.iloc[0]["text"] == "text of a.p05"
+    assert d.iloc[0]["memo"] == "ann: memo ann" and d.iloc[2]["memo"] == ""
+    assert R.disagreements(corpus, ["ann", "ann", "bob"]).shape == d.shape  # duplicates collapse
+    same = make_corpus(units, [("a.p04", "goals", "ann"), ("a.p04", "goals", "bob")],
+                       {"ann": "human", "bob": "human"})
+    assert R.disagreements(same, ["ann", "bob"]).empty
+
+
+# -- the project's corpus (without depending on any human coder's file) --------------------------------
+
+def test_structure_against_the_machine_baseline_on_the_real_corpus(corpus):
+    table = R.reliability(corpus, ["structure", "auto"])
+    n_narrative = int((~corpus.units["boilerplate"] & corpus.units["kind"].isin(["paragraph", "quote"])).sum())
+    assert (table["n_units"] == n_narrative).all()
+    assert table["code_id"].tolist() == corpus.elements + ["all elements"]
+    assert table["alpha"].between(-1, 1).all() and table["kappa"].between(-1, 1).all()
+    assert (table["both"] + table["only_a"] + table["only_b"] + table["neither"] == table["decisions"]).all()
+
+
+def test_reliability_agrees_with_analysis_agreement_where_their_universes_coincide(corpus):
+    # analysis.agreement compares the units both coders gave an element; for structure and auto
+    # restricted to those units the two tables must give the same kappa.
+    both = set(corpus.codings.loc[corpus.codings["coder"] == "structure", "unit_id"])
+    auto_el = corpus.codings[(corpus.codings["coder"] == "auto")
+                             & corpus.codings["code_id"].isin(corpus.elements)]["unit_id"]
+    both &= set(auto_el)
+    sub = corpus.cases_subset(corpus.case_ids)
+    sub = Corpus(sub.cases, sub.units[sub.units["unit_id"].isin(both)].reset_index(drop=True), sub.codes,
+                 sub.codings, sub.coders, sub.codebook, sub.data_dir, sub.raw)
+    old = analysis.agreement(sub, "structure", "auto").set_index("element")
+    new = R.reliability(sub, ["structure", "auto"]).set_index("code_id")
+    for element in corpus.elements:
+        assert new.loc[element, "n_units"] == old.loc[element, "n_units"]
+        assert new.loc[element, "kappa"] == pytest.approx(old.loc[element, "kappa"], nan_ok=True)
+
+
+def test_units_compared_findings_and_themes(corpus):
+    counts = R.units_compared(corpus, ["structure", "auto"]).set_index("kind")
+    assert counts.loc["learning_point", "structure"] == 0 and counts.loc["learning_point", "compared"] == 0
+    assert counts.loc["all", "compared"] == counts.loc["all", "structure"]
+    assert counts.loc["all", "units"] == counts.drop(index="all")["units"].sum()
+    table = R.reliability(corpus, ["structure", "auto"])
+    said = R.findings(table)
+    pooled = table.iloc[-1]
+    assert said.iloc[0]["finding"].startswith(f"Over {pooled['n_units']} units ({pooled['decisions']} unit-element")
+    assert f"alpha = {pooled['alpha']:.2f} ({pooled['alpha_band']})" in said.iloc[0]["finding"]
+    for row in table.iloc[:-1].itertuples():  # every element is named in its band's sentence
+        assert any(f"{row.code_id} ({row.alpha:.2f})" in f for f in said["finding"])
+    assert R.theme_reliability(corpus, ["structure", "auto"]).empty
+    assert R.findings(R.theme_reliability(corpus, ["structure", "auto"])).empty
+
+
+def test_findings_name_the_largest_one_sided_differences():
+    units = {f"a.p{i:02d}": ("a", "paragraph") for i in range(4, 10)}
+    codings = [("a.p04", "steering", "ann"), ("a.p05", "steering", "ann"), ("a.p06", "steering", "ann"),
+               ("a.p07", "goals", "bob"), ("a.p08", "goals", "ann"), ("a.p09", "goals", "bob")]
+    corpus = make_corpus(units, codings, {"ann": "human", "bob": "human"})
+    said = R.findings(R.reliability(corpus, ["ann", "bob"]))["finding"].tolist()
+    assert ("The largest excess of ann over bob: ann gives steering to 3 unit(s) that bob does not, and bob "
+            "to 0 that ann does not.") in said
+    assert any(f.startswith("The largest excess of bob over ann: bob gives goals to 2") for f in said)
+    assert any(f.startswith("Undefined (no variation") and "style" in f for f in said)
+    themes = R.theme_reliability(make_corpus(units, codings + [("a.p04", "joint_appointments", "ann")],
+                                             {"ann": "human", "bob": "human"}), ["ann", "bob"])
+    assert themes["code_id"].iloc[-1] == "all themes" and (themes["kind"] == "theme").all()
+    assert themes.set_index("code_id").loc["joint_appointments", "only_a"] == 1
