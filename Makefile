@@ -32,6 +32,10 @@ references: setup
 bench-run: setup
 	$(BIN)/python benchmarks/bench_run.py
 
+# Scale: load, analyses, the cross_case notebook and memory at 3 to 3,000 synthetic cases -> outputs/benchmarks.csv.
+bench: setup
+	$(BIN)/python benchmarks/bench_scale.py
+
 # Open the published site in headless Chromium (apt-get install chromium) and save screenshots.
 check-site: run
 	$(BIN)/python tools/check_site.py

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate, count
+from operator import add
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +63,6 @@ QUOTE_RE = re.compile(
     rf"^\s*[{OPEN_QUOTES}](?P<body>.*\S)[{CLOSE_QUOTES}]\s+"
     rf"(?P<speaker>[^{OPEN_QUOTES}{CLOSE_QUOTES}]*?[^{OPEN_QUOTES}{CLOSE_QUOTES}\s.])\.?\s*$"
 )
-_WS = re.compile(r"\s+")
 
 MONTH_NUMBERS = {m: i + 1 for i, m in enumerate(_MONTHS.split("|"))}
 
@@ -72,7 +73,7 @@ def normalise_space(text: str) -> str:
     >>> normalise_space("what do we need to do\\n\\ndifferently?'")
     "what do we need to do differently?'"
     """
-    return _WS.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split() and re's \s agree on what white space is
 
 
 def _key(line: str) -> str:
@@ -80,6 +81,10 @@ def _key(line: str) -> str:
 
 
 _SECTION_KEYS = {_key(name): i for i, (name, _, _) in enumerate(SECTIONS)}
+_END_KEY = _key(END_SECTION)
+# A line can only be a section heading if its first character starts one (casefolded): a cheap
+# test that spares normalising every paragraph line.
+_KEY_INITIALS = frozenset(k[0] for k in (*_SECTION_KEYS, _END_KEY))
 
 
 @dataclass
@@ -94,7 +99,7 @@ class ParsedCase:
     headings: list[tuple[str, str, int]] = field(default_factory=list)  # (section, heading, line)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     number: int  # 1-based
     start: int
@@ -102,14 +107,18 @@ class _Line:
     text: str
 
 
-def _split_lines(text: str) -> list[_Line]:
-    lines = []
-    pos = 0
-    for number, raw in enumerate(text.split("\n"), start=1):
-        content = raw[:-1] if raw.endswith("\r") else raw
-        lines.append(_Line(number, pos, pos + len(content), content))
-        pos += len(raw) + 1
-    return lines
+def _split_lines(text: str) -> tuple[list[str], list[int]]:
+    """Each line's text (without its line break) and the offset where it starts."""
+    raws = text.split("\n")
+    contents = [r[:-1] if r.endswith("\r") else r for r in raws] if "\r" in text else raws
+    # Line i starts after the i earlier lines and their i line breaks.
+    starts = list(map(add, accumulate(map(len, raws), initial=0), count()))[: len(raws)]
+    return contents, starts
+
+
+def _line(contents: list[str], starts: list[int], index: int) -> _Line:
+    content = contents[index]
+    return _Line(index + 1, starts[index], starts[index] + len(content), content)
 
 
 def _is_heading_like(line: str) -> bool:
@@ -143,8 +152,8 @@ def parse_case_text(text: str, case_id: str, file: str = "<text>",
     def problem(line: _Line | None, message: str, hint: str = "") -> None:
         problems.append(Problem(file, f"line {line.number}" if line else "", message, hint))
 
-    lines = _split_lines(text)
-    title, published, body_start = _front_matter(lines, problem)
+    contents, starts = _split_lines(text)
+    title, published, body_start = _front_matter(contents, starts, problem)
 
     units: list[dict[str, Any]] = []
     headings: list[tuple[str, str, int]] = []
@@ -177,13 +186,14 @@ def parse_case_text(text: str, case_id: str, file: str = "<text>",
         units.append(unit)
         return unit
 
-    for line in lines[body_start:]:
-        stripped = line.text.strip()
+    for index in range(body_start, len(contents)):
+        stripped = contents[index].strip()
         if not stripped:
             previous_blank = True
             continue
-        key = _key(stripped)
-        if key == _key(END_SECTION):
+        line = _line(contents, starts, index)
+        key = _key(stripped) if stripped[0].casefold()[0] in _KEY_INITIALS else ""
+        if key == _END_KEY:
             break
         if key in _SECTION_KEYS:
             index = _SECTION_KEYS[key]
@@ -264,7 +274,7 @@ def parse_case_text(text: str, case_id: str, file: str = "<text>",
                                     line.start + len(line.text.rstrip()), number=learning_count,
                                     dimension=lp_dimension)
             elif previous_blank and _is_heading_like(stripped):
-                word = key.split()[0]
+                word = (key or _key(stripped)).split()[0]
                 if word not in LEARNING_DIMENSIONS:
                     problem(line, f"learning-point heading '{stripped}' names no dimension",
                             "expected 'Transformational learning' or 'Transactional learning'")
@@ -324,27 +334,27 @@ def unit_id(case_id: str, kind: str, para: int | None, number: int | None) -> st
     raise ValueError(f"unknown unit kind {kind!r}")
 
 
-def _front_matter(lines: list[_Line], problem) -> tuple[str, str, int]:
+def _front_matter(lines: list[str], starts: list[int], problem) -> tuple[str, str, int]:
     """Find the title block, the publication date and the line where the body starts."""
-    series = next((i for i, ln in enumerate(lines) if _key(ln.text) == SERIES_LINE), None)
-    body = next((i for i, ln in enumerate(lines) if _key(ln.text) == _key(SECTIONS[0][0])), None)
+    series = next((i for i, text in enumerate(lines) if _key(text) == SERIES_LINE), None)
+    body = next((i for i, text in enumerate(lines) if _key(text) == _key(SECTIONS[0][0])), None)
     title, published = "", ""
     if series is None:
         problem(None, "missing the series line 'Working better together? Case study'",
                 "the title block follows that line")
     else:
         block = []
-        for ln in lines[series + 1:]:
-            if ln.text.strip():
-                block.append(ln.text)
+        for text in lines[series + 1:]:
+            if text.strip():
+                block.append(text)
             elif block:
                 break
         title = normalise_space(" ".join(block))
         if not title:
-            problem(lines[series], "no title after the series line")
+            problem(_line(lines, starts, series), "no title after the series line")
     stop = body if body is not None else len(lines)
-    for ln in lines[:stop]:
-        if m := DATE_RE.match(ln.text):
+    for text in lines[:stop]:
+        if m := DATE_RE.match(text):
             published = f"{int(m.group(2)):04d}-{MONTH_NUMBERS[m.group(1)]:02d}"
             break
     else:
@@ -358,12 +368,23 @@ def read_case_file(path: Path, case_id: str | None = None, problems: list[Proble
     Text that is not valid UTF-8 raises :class:`LspkitError` naming the file, line and byte.
     """
     path = Path(path)
-    data = path.read_bytes()
+    return parse_case_text(decode_case_bytes(path.read_bytes(), path), case_id or path.stem, str(path), problems)
+
+
+def decode_case_bytes(data: bytes, path: str | Path = "<bytes>") -> str:
+    """A raw case-study file's bytes as text; bytes that are not UTF-8 raise :class:`LspkitError`.
+
+    >>> decode_case_bytes(b"Background\\n", "x.txt")
+    'Background\\n'
+    >>> decode_case_bytes(b"ok\\n\\xff", "x.txt")
+    Traceback (most recent call last):
+    ...
+    lspkit.errors.LspkitError: x.txt, line 2: cannot be decoded as UTF-8 (byte 3: b'\\xff') (save the file as UTF-8 text)
+    """
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise LspkitError([Problem(str(path), f"line {line}",
                                    f"cannot be decoded as UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r})",
                                    "save the file as UTF-8 text")]) from None
-    return parse_case_text(text, case_id or path.stem, str(path), problems)

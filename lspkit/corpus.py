@@ -22,16 +22,21 @@ Example:
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cached_property
+from itertools import repeat
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 
-from . import caseformat
+from . import caseformat, parsecache
 from .codebook import Codebook, load_codebook
 from .codings import (CODING_COLUMNS, check_codings, derive_structure_codings, load_coders,
                       read_coding_files, read_csv_rows)
@@ -77,12 +82,58 @@ def data_version(data_dir: str | Path | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class Positions:
+    """Integer row numbers that join a corpus's frames, so analyses need not join on strings.
+
+    ``coding_unit`` and ``coding_code`` give, for each row of ``codings``, the row of its unit in
+    ``units`` and of its code in ``codes`` (-1 when there is none); ``coding_coder`` is the coder
+    column as a NumPy array; ``unit_case`` gives each unit's row in ``cases`` (-1 when none).
+    ``unique`` says that unit ids and code ids are unique, as in every loaded corpus; code that
+    relies on these positions falls back to joining on ids when it is not.
+    """
+
+    coding_unit: np.ndarray
+    coding_code: np.ndarray
+    coding_coder: np.ndarray
+    unit_case: np.ndarray
+    unique: bool
+    _by_coder: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def coder_rows(self, coder: str) -> np.ndarray:
+        """The rows of ``codings`` by one coder, ascending (found once per coder, then remembered)."""
+        rows = self._by_coder.get(coder)
+        if rows is None:
+            rows = self._by_coder[coder] = np.flatnonzero(self.coding_coder == coder)
+        return rows
+
+    @classmethod
+    def of(cls, cases: pd.DataFrame, units: pd.DataFrame, codes: pd.DataFrame,
+           codings: pd.DataFrame) -> "Positions":
+        """Compute the positions from the frames (one hash join per id column)."""
+        unit_index = pd.Index(units["unit_id"].to_numpy(dtype=object), dtype=object)
+        code_index = pd.Index(codes["code_id"].to_numpy(dtype=object), dtype=object)
+        case_index = pd.Index(cases["case_id"].to_numpy(dtype=object), dtype=object)
+        unique = unit_index.is_unique and code_index.is_unique and case_index.is_unique
+        if not unique:
+            empty = np.full(len(codings), -1, dtype=np.intp)
+            return cls(empty, empty, codings["coder"].to_numpy(dtype=object), np.full(len(units), -1, np.intp),
+                       False)
+        return cls(unit_index.get_indexer(codings["unit_id"].to_numpy(dtype=object)),
+                   code_index.get_indexer(codings["code_id"].to_numpy(dtype=object)),
+                   codings["coder"].to_numpy(dtype=object),
+                   case_index.get_indexer(units["case_id"].to_numpy(dtype=object)), True)
+
+
+@dataclass(frozen=True)
 class Corpus:
     """Everything in one data directory as tidy DataFrames.
 
     ``cases``: one row per case. ``units``: one row per unit of analysis, in document order.
     ``codes``: the codebook. ``coders``: the coder registry. ``codings``: one row per unit, code
     and coder (the derived ``structure`` coder included). ``raw`` maps case ids to their texts.
+
+    Treat the frames as read-only: select and copy rather than edit them in place, because the
+    row positions that join them (:attr:`positions`) are computed once per corpus.
     """
 
     cases: pd.DataFrame
@@ -93,6 +144,16 @@ class Corpus:
     codebook: Codebook
     data_dir: Path
     raw: dict[str, str] = field(repr=False, default_factory=dict)
+
+    @cached_property
+    def positions(self) -> Positions:
+        """The integer joins between the frames (see :class:`Positions`), computed on first use.
+
+        >>> corpus = load_corpus()
+        >>> corpus.units["unit_id"].iloc[corpus.positions.coding_unit[0]] == corpus.codings["unit_id"].iloc[0]
+        True
+        """
+        return Positions.of(self.cases, self.units, self.codes, self.codings)
 
     # -- orders ------------------------------------------------------------------------------
     @property
@@ -135,13 +196,19 @@ class Corpus:
         >>> load_corpus().cases_subset(["bolton"]).case_ids
         ['bolton']
         """
-        wanted = {self.check_case(c) for c in case_ids}
-        units = self.units[self.units["case_id"].isin(wanted)]
+        known = set(self.case_ids)
+        wanted = {c if c in known else self.check_case(c) for c in case_ids}
+        in_units = self.units["case_id"].isin(wanted)
+        units = self.units[in_units]
+        if self.positions.unique:  # a coding is kept when its unit is
+            unit_rows = self.positions.coding_unit
+            kept = in_units.to_numpy(dtype=bool)[unit_rows] & (unit_rows >= 0)
+        else:
+            kept = self.codings["unit_id"].isin(set(units["unit_id"]))
         return replace(self,
                        cases=self.cases[self.cases["case_id"].isin(wanted)].reset_index(drop=True),
                        units=units.reset_index(drop=True),
-                       codings=self.codings[self.codings["unit_id"].isin(set(units["unit_id"]))]
-                       .reset_index(drop=True),
+                       codings=self.codings[kept].reset_index(drop=True),
                        raw={c: t for c, t in self.raw.items() if c in wanted})
 
     def case(self, case_id: str) -> "Corpus":
@@ -155,7 +222,7 @@ class Corpus:
         {'structure'}
         """
         self.check_coder(coder)
-        return replace(self, codings=self.codings[self.codings["coder"] == coder].reset_index(drop=True))
+        return replace(self, codings=self.codings.iloc[self.positions.coder_rows(coder)].reset_index(drop=True))
 
     def coded_units(self, coder: str | None = None, kind: str | None = None) -> pd.DataFrame:
         """Units joined to their codings and codes: one row per (unit, code, coder).
@@ -163,9 +230,12 @@ class Corpus:
         ``kind`` keeps only ``"element"`` or ``"theme"`` codes. Columns: the unit's columns, then
         ``code_id, coder, memo, code_label, code_kind, element, code_dimension``.
         """
-        codings = self.codings if coder is None else self.coder(coder).codings
         codes = self.codes[["code_id", "label", "kind", "element", "dimension"]].rename(
             columns={"label": "code_label", "kind": "code_kind", "dimension": "code_dimension"})
+        cols = UNIT_COLUMNS + ["code_id", "coder", "memo", "code_label", "code_kind", "element", "code_dimension"]
+        if self.positions.unique:
+            return self._coded_units_by_position(codes, coder, kind)[cols]
+        codings = self.codings if coder is None else self.coder(coder).codings
         out = (codings.merge(self.units, on="unit_id", how="inner", validate="many_to_one")
                .merge(codes, on="code_id", how="inner", validate="many_to_one"))
         if kind is not None:
@@ -174,8 +244,31 @@ class Corpus:
         code_order = {c: i for i, c in enumerate(self.codes["code_id"])}
         out = out.assign(_u=out["unit_id"].map(order), _c=out["code_id"].map(code_order))
         out = out.sort_values(["_u", "_c", "coder"], kind="stable").drop(columns=["_u", "_c"])
-        cols = UNIT_COLUMNS + ["code_id", "coder", "memo", "code_label", "code_kind", "element", "code_dimension"]
         return out[cols].reset_index(drop=True)
+
+    def _coded_units_by_position(self, codes: pd.DataFrame, coder: str | None, kind: str | None) -> pd.DataFrame:
+        """:meth:`coded_units` by row positions: the same rows, order and columns, no string joins."""
+        pos = self.positions
+        if coder is not None:
+            self.check_coder(coder)
+            rows = pos.coder_rows(coder)
+        else:
+            rows = np.arange(len(self.codings))
+        unit, code = pos.coding_unit[rows], pos.coding_code[rows]
+        keep = (unit >= 0) & (code >= 0)
+        if kind is not None:
+            keep &= (codes["code_kind"].to_numpy(dtype=object) == kind)[code]
+        rows, unit, code = rows[keep], unit[keep], code[keep]
+        coder_rank = pd.factorize(pos.coding_coder[rows], sort=True)[0]
+        order = np.lexsort((coder_rank, code, unit))  # stable: ties keep the codings' order
+        rows, unit, code = rows[order], unit[order], code[order]
+        out = self.units.iloc[unit].reset_index(drop=True)
+        for col in ("code_id", "coder", "memo"):
+            out[col] = self.codings[col].iloc[rows].reset_index(drop=True)
+        picked = codes.iloc[code].reset_index(drop=True)
+        for col in ("code_label", "code_kind", "element", "code_dimension"):
+            out[col] = picked[col]
+        return out
 
     def raw_span(self, unit_id: str) -> str:
         """The raw text of a unit exactly as the file holds it (between ``start`` and ``end``)."""
@@ -232,7 +325,29 @@ def _load_cases(path: Path, log: ProblemLog) -> pd.DataFrame:
     return frame
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Hold off Python's cyclic garbage collector while a load builds millions of small objects.
+
+    Loading creates lists and strings by the hundred thousand; each batch would trigger a
+    collection that walks every object alive, so a large corpus loads several times slower with
+    it on. Reference counting still frees everything it can; the collector resumes afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _load(data_dir: Path, log: ProblemLog) -> Corpus | None:
+    with _gc_paused():
+        return _load_data(data_dir, log)
+
+
+def _load_data(data_dir: Path, log: ProblemLog) -> Corpus | None:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         log.add(str(data_dir), "", "data directory not found",
@@ -256,16 +371,17 @@ def _load(data_dir: Path, log: ProblemLog) -> Corpus | None:
             log.add(str(data_dir / "cases.csv"), f"row {rec['_row']}", f"case {cid!r} has no raw text",
                     f"add {raw_dir / (cid + '.txt')}")
 
-    unit_records, raw = [], {}
+    columns: dict[str, list] = {c: [] for c in (*parsecache.COLUMNS, "citation")}
+    raw = {}
     for cid, rec in case_rows.items():
         if cid not in raw_files:
             continue
         try:
-            parsed = caseformat.read_case_file(raw_files[cid], cid, log.problems)
+            parsed = parsecache.load_case(raw_files[cid], cid, log.problems)
         except LspkitError as exc:  # undecodable: nothing to parse
             log.extend(exc.problems)
             continue
-        raw[cid] = raw_files[cid].read_text(encoding="utf-8")
+        raw[cid] = parsed.text
         if parsed.title != " ".join(str(rec["title"]).split()):
             log.add(str(data_dir / "cases.csv"), f"row {rec['_row']}",
                     f"title {rec['title']!r} differs from the document's title {parsed.title!r}",
@@ -282,14 +398,18 @@ def _load(data_dir: Path, log: ProblemLog) -> Corpus | None:
             if heading not in present:
                 log.add(str(raw_files[cid]), "", f"missing the heading {heading!r} (element {element!r})",
                         "a case study in this format has one heading per 7S element")
-        for u in parsed.units:
-            u["citation"] = _citation(rec["short_name"] or cid, u["kind"], u["para"], u["number"])
-        unit_records.extend(parsed.units)
+        unit_columns = parsed.columns
+        for name, values in unit_columns.items():
+            columns[name] += values
+        short = rec["short_name"] or cid
+        columns["citation"] += map(_citation, repeat(short, len(parsed)), unit_columns["kind"],
+                                   unit_columns["para"], unit_columns["number"])
 
-    units = pd.DataFrame(unit_records, columns=[c for c in UNIT_COLUMNS if c not in ("heading_element", "words")])
+    # Column lists straight into the frame: no per-unit dicts to take apart.
+    units = pd.DataFrame({c: columns[c] for c in UNIT_COLUMNS if c not in ("heading_element", "words")})
     units["heading_element"] = pd.Categorical(units["heading"].map(codebook.heading_to_element),
                                               dtype=codebook.element_dtype())
-    units["words"] = units["text"].str.split().str.len().fillna(0).astype(int)
+    units["words"] = np.asarray(columns["words"], dtype=int)
     units["kind"] = pd.Categorical(units["kind"], categories=UNIT_KINDS)
     known_dimension = units["dimension"].isin(codebook.dimensions)
     units["dimension"] = pd.Categorical(units["dimension"].where(known_dimension), dtype=codebook.dimension_dtype())

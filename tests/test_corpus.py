@@ -94,9 +94,9 @@ def test_env_var_points_the_loader_at_another_directory(data_copy, monkeypatch):
     (data_copy / "raw" / "hammersmith-and-fulham.txt").unlink()
     lines = (data_copy / "cases.csv").read_text(encoding="utf-8").splitlines()
     (data_copy / "cases.csv").write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
-    codings = (data_copy / "codings" / "researcher.csv").read_text(encoding="utf-8").splitlines()
-    (data_copy / "codings" / "researcher.csv").write_text(
-        "\n".join(l for l in codings if not l.startswith("hammersmith")) + "\n", encoding="utf-8")
+    for path in (data_copy / "codings").glob("*.csv"):  # every coder's file, the machine baseline's too
+        codings = path.read_text(encoding="utf-8").splitlines()
+        path.write_text("\n".join(l for l in codings if not l.startswith("hammersmith")) + "\n", encoding="utf-8")
     monkeypatch.setenv("LSPKIT_DATA", str(data_copy))
     assert lspkit.load_corpus().case_ids == ["blackburn-with-darwen", "bolton"]
 
@@ -123,3 +123,17 @@ def test_a_raw_text_without_a_cases_row_is_an_error(data_copy):
     shutil.copy(DATA / "raw" / "bolton.txt", data_copy / "raw" / "wigan.txt")
     with pytest.raises(LspkitError, match=r"wigan.txt: raw text has no row in cases.csv \(case id 'wigan'\)"):
         lspkit.load_corpus(data_copy)
+
+
+@pytest.mark.parametrize("coder,kind", [(None, None), ("researcher", None), ("researcher", "theme"),
+                                        ("structure", "element"), ("auto", "element")])
+def test_coded_units_by_row_position_equals_the_join_on_ids(corpus, coder, kind):
+    """The fast path (integer positions) and the plain merge on ids give the same frame."""
+    from dataclasses import replace
+
+    fast = corpus.coded_units(coder=coder, kind=kind)
+    joined = replace(corpus)  # a new corpus whose positions say the ids are not unique: the merge path
+    joined.__dict__["positions"] = replace(corpus.positions, unique=False)
+    slow = joined.coded_units(coder=coder, kind=kind)
+    assert len(fast) > 0
+    pd.testing.assert_frame_equal(fast, slow)
