@@ -21,7 +21,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
@@ -74,7 +76,9 @@ class WarmKernel:
         self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
                                      ip=os.path.join(self._sockets, "kernel"),
                                      connection_file=os.path.join(self._sockets, "kernel.json"))
-        run_sync(self.km.start_kernel)(cwd=self.cwd)
+        # No IPython history database: the reset restarts the execution counter, and a line number
+        # stored twice makes IPython print "Session/line number was not unique" into a cell's output.
+        run_sync(self.km.start_kernel)(cwd=self.cwd, extra_arguments=["--HistoryManager.enabled=False"])
 
     def alive(self) -> bool:
         return self.km is not None and bool(run_sync(self.km.is_alive)())
@@ -125,8 +129,47 @@ class WarmKernel:
             shutil.rmtree(self._sockets, ignore_errors=True)
 
 
+POLL_SLICE = 0.25  # seconds: the longest a missed socket wake-up can delay a reply
+
+
+def _poll_in_slices(channel: Any) -> None:
+    """Make ``channel.get_msg(timeout)`` wait in short slices instead of one long poll.
+
+    nbclient answers Output widgets by sending on the shell socket while it is waiting on that same
+    socket for the cell's reply. With pyzmq's edge-triggered asyncio sockets the wait can then miss
+    the reply's arrival and sleep until the cell's whole timeout has passed, although the reply is
+    there (seen with the explorer's widgets: a 2-second notebook took the full timeout). Polling
+    again every ``POLL_SLICE`` seconds finds the waiting message; the overall timeout is unchanged.
+    """
+    original = channel.get_msg
+
+    async def get_msg(timeout: float | None = None) -> dict[str, Any]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            step = POLL_SLICE if deadline is None else min(POLL_SLICE, max(0.0, deadline - time.monotonic()))
+            try:
+                return await original(timeout=step)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    channel.get_msg = get_msg
+
+
 class _WarmClient(PapermillNotebookClient):
-    """Papermill's client on a kernel it does not own: it closes its own channels, nothing else."""
+    """Papermill's client on a kernel it does not own: it closes its own channels, nothing else.
+
+    Its shell and IOPub waits poll in slices (:func:`_poll_in_slices`).
+    """
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        _poll_in_slices(kc.shell_channel)
+        _poll_in_slices(kc.iopub_channel)
+        return kc
+
+    # nbclient's synchronous setup calls this wrapper, bound to the base class's coroutine.
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     def execute(self, **kwargs: Any):
         try:

@@ -61,7 +61,7 @@ PAGES: dict[str, dict[str, str]] = {
                                    "kappa, Krippendorff's alpha, and the disagreements to reconcile."},
     "explore": {"group": "Explore", "title": "Explore the codings",
                 "description": "Retrieval by case, code and coder with the profile plot (interactive in "
-                               "JupyterLab; the page shows its first view)."},
+                               "JupyterLab; the page shows an example retrieval)."},
 }
 
 

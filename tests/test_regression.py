@@ -15,6 +15,8 @@ import sys
 
 import pytest
 
+import lspkit
+
 from lspkit.runner import MAIN_NOTEBOOKS, REFERENCES
 
 from .conftest import CASES, ROOT
@@ -54,8 +56,10 @@ def test_changing_one_coding_makes_nbval_fail(data_copy):
     path = data_copy / "codings" / "researcher.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     row = next(i for i, line in enumerate(lines) if line.startswith("bolton.p08,staff_skills,"))
-    lines[row] = lines[row].replace("bolton.p08,staff_skills,", "bolton.p08,synergies,", 1)
+    assert not any(line.startswith("bolton.p08,steering,") for line in lines)
+    lines[row] = lines[row].replace("bolton.p08,staff_skills,", "bolton.p08,steering,", 1)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert lspkit.validate(data_copy) == []  # still valid data: the suite must catch a changed number
 
     mutated = _nbval(targets, data_copy)
     assert mutated.returncode != 0

@@ -138,3 +138,50 @@ def test_warm_kernel_gives_the_same_notebook_as_a_fresh_one(tmp_path, data_copy)
         cells = json.loads(warm)["cells"]
         counts = [c["execution_count"] for c in cells if c["cell_type"] == "code"]
         assert counts == list(range(1, len(counts) + 1))
+
+
+class _MissingWakeups:
+    """A channel whose long polls miss a message that is already waiting (as pyzmq's can when
+    another task sends on the same socket); only a fresh, short poll sees it."""
+
+    def __init__(self, has_message: bool = True) -> None:
+        self.has_message = has_message
+        self.polls: list[float | None] = []
+
+    async def get_msg(self, timeout: float | None = None):
+        from queue import Empty
+
+        import asyncio
+
+        self.polls.append(timeout)
+        if self.has_message and len(self.polls) > 1:
+            return {"msg_type": "execute_reply"}
+        await asyncio.sleep(timeout or 0)  # the missed wake-up: the poll runs to its timeout
+        raise Empty
+
+
+def test_kernel_waits_poll_again_so_a_waiting_reply_is_found():
+    import asyncio
+    from queue import Empty
+
+    from lspkit import kernels
+
+    channel = _MissingWakeups()
+    kernels._poll_in_slices(channel)
+    assert asyncio.run(channel.get_msg(timeout=600))["msg_type"] == "execute_reply"
+    assert channel.polls[0] <= kernels.POLL_SLICE and len(channel.polls) == 2
+
+    empty = _MissingWakeups(has_message=False)
+    kernels._poll_in_slices(empty)
+    with pytest.raises(Empty):  # the overall timeout still holds
+        asyncio.run(empty.get_msg(timeout=0.6))
+    assert sum(empty.polls) == pytest.approx(0.6, abs=0.3)
+
+
+def test_the_batch_client_installs_the_sliced_waits():
+    from nbclient import NotebookClient
+
+    from lspkit import kernels
+
+    # nbclient's setup calls the synchronous wrapper, which must reach the override
+    assert kernels._WarmClient.start_new_kernel_client is not NotebookClient.start_new_kernel_client
