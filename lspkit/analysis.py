@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable, Literal, Sequence
+from typing import Callable, Iterable, Literal, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
@@ -34,27 +34,102 @@ TF, TC = "transformational", "transactional"
 
 
 # -- helpers -----------------------------------------------------------------------------------
+#
+# The analyses join codings to units, codes and cases by integer row positions
+# (:attr:`Corpus.positions`), never by merging string ids: at 3,000 cases (200k units, half a
+# million codings) a string merge costs more than a whole analysis done by positions.
 
-def _evidence_units(corpus: Corpus, kinds: Sequence[str]) -> pd.DataFrame:
+class _Coded(NamedTuple):
+    """One coder's codings of evidence units as row positions, sorted by unit then code (document
+    and codebook order), each (unit, code) pair once."""
+
+    unit: np.ndarray  # rows of corpus.units
+    code: np.ndarray  # rows of corpus.codes
+    case: np.ndarray  # rows of corpus.cases
+    row: np.ndarray   # rows of corpus.codings
+
+
+def _unit_mask(corpus: Corpus, kinds: Sequence[str]) -> np.ndarray:
+    """Boolean per unit row: an evidence unit of one of ``kinds`` (boilerplate never)."""
     units = corpus.units
-    return units[~units["boilerplate"] & units["kind"].isin(kinds)]
+    return ~units["boilerplate"].to_numpy(dtype=bool) & units["kind"].isin(list(kinds)).to_numpy(dtype=bool)
 
 
-def _codings(corpus: Corpus, coder: str, code_kind: str | None = None) -> pd.DataFrame:
-    """One coder's codings joined to the code's kind, element and dimension."""
-    corpus.check_coder(coder)
-    codings = corpus.codings[corpus.codings["coder"] == coder][["unit_id", "code_id", "memo"]]
-    codes = corpus.codes[["code_id", "label", "kind", "element", "dimension"]]
-    out = codings.merge(codes, on="code_id", how="inner")
+def _positions(corpus: Corpus):
+    pos = corpus.positions
+    if not pos.unique:
+        raise LspkitError([Problem(str(corpus.data_dir), "", "unit, code or case ids are not unique",
+                                   "run 'lspkit validate' and fix the duplicates it reports")])
+    return pos
+
+
+def _coded(corpus: Corpus, coder: str | None, code_kind: str | None = None,
+           kinds: Sequence[str] | None = EVIDENCE_KINDS) -> _Coded:
+    """The codings of ``coder`` (``None``: every coder) on evidence units of ``kinds`` (``None``:
+    every non-boilerplate unit), optionally only codes of one kind (``"element"`` or ``"theme"``)."""
+    pos = _positions(corpus)
+    if coder is not None:
+        corpus.check_coder(coder)
+        rows = pos.coder_rows(coder)
+    else:
+        rows = np.arange(len(pos.coding_unit))
+    unit, code = pos.coding_unit[rows], pos.coding_code[rows]
+    keep = (unit >= 0) & (code >= 0)
+    rows, unit, code = rows[keep], unit[keep], code[keep]
+    units_ok = _unit_mask(corpus, kinds) if kinds is not None else ~corpus.units["boilerplate"].to_numpy(dtype=bool)
+    keep = units_ok[unit] & (pos.unit_case[unit] >= 0)
     if code_kind is not None:
-        out = out[out["kind"] == code_kind]
+        keep &= (corpus.codes["kind"].to_numpy(dtype=object) == code_kind)[code]
+    rows, unit, code = rows[keep], unit[keep], code[keep]
+    order = np.lexsort((rows, code, unit))
+    rows, unit, code = rows[order], unit[order], code[order]
+    if coder is not None and len(unit) > 1:  # one coder codes a unit to a code once
+        first = np.ones(len(unit), dtype=bool)
+        first[1:] = (unit[1:] != unit[:-1]) | (code[1:] != code[:-1])
+        rows, unit, code = rows[first], unit[first], code[first]
+    return _Coded(unit, code, pos.unit_case[unit], rows)
+
+
+def _element_index(corpus: Corpus) -> np.ndarray:
+    """For each code row, its position in the 7S order (-1 for themes)."""
+    where = {e: i for i, e in enumerate(corpus.elements)}
+    return np.array([where.get(c, -1) for c in corpus.codes["code_id"]], dtype=np.intp)
+
+
+def _code_dimensions(corpus: Corpus) -> np.ndarray:
+    """Each code row's dimension as a string ('nan' for themes without one)."""
+    return corpus.codes["dimension"].astype(str).to_numpy(dtype=object)
+
+
+def _per_unit(corpus: Corpus, unit: np.ndarray, flags: np.ndarray | None = None) -> np.ndarray:
+    """A boolean per unit row: set where ``unit`` (restricted by ``flags``) names it."""
+    out = np.zeros(len(corpus.units), dtype=bool)
+    out[unit if flags is None else unit[flags]] = True
     return out
 
 
-def _element_codings(corpus: Corpus, coder: str, kinds: Sequence[str]) -> pd.DataFrame:
-    units = _evidence_units(corpus, kinds)[["unit_id", "case_id", "kind", "words", "dimension"]]
-    codings = _codings(corpus, coder, "element")[["unit_id", "element", "dimension"]]
-    return codings.rename(columns={"dimension": "code_dimension"}).merge(units, on="unit_id", how="inner")
+def _mask_labels(names: Sequence[str], sep: str) -> Callable[[int], str]:
+    """A function from a bit mask over ``names`` to the set names joined by ``sep``, in order (memoised)."""
+    memo: dict[int, str] = {}
+
+    def label(mask: int) -> str:
+        text = memo.get(mask)
+        if text is None:
+            text = memo[mask] = sep.join(n for i, n in enumerate(names) if mask >> i & 1)
+        return text
+    return label
+
+
+def _excerpt(text: str, words: int) -> str:
+    """The first ``words`` words of ``text``, with '…' when cut (only the words needed are split)."""
+    parts = text.split(None, words)
+    cut = len(parts) > words
+    return " ".join(parts[:words]) + "…" if cut else " ".join(parts)
+
+
+def _take(column: pd.Series, rows: np.ndarray) -> pd.Series:
+    """The values of a frame's column at row positions, keeping the column's dtype, on a fresh index."""
+    return column.iloc[rows].reset_index(drop=True)
 
 
 def _case_categorical(corpus: Corpus, values: pd.Series) -> pd.Categorical:
@@ -77,22 +152,29 @@ def element_profile(corpus: Corpus, coder: str = "researcher",
     >>> int(p.loc[p["element"] == "goals", "units"].iloc[0])
     2
     """
-    coded = _element_codings(corpus, coder, kinds)
-    counts = (coded.groupby(["case_id", "element"], observed=False)
-              .agg(units=("unit_id", "nunique"), words=("words", "sum")))
-    grid = pd.MultiIndex.from_product([corpus.case_ids, corpus.elements], names=["case_id", "element"])
-    out = counts.reindex(grid, fill_value=0).reset_index()
-    per_case = coded.drop_duplicates("unit_id").groupby("case_id").agg(n=("unit_id", "size"), w=("words", "sum"))
-    n = out["case_id"].map(per_case["n"]).fillna(0)
-    w = out["case_id"].map(per_case["w"]).fillna(0)
-    out["unit_share"] = np.where(n > 0, out["units"] / n.replace(0, 1), 0.0)
-    out["word_share"] = np.where(w > 0, out["words"] / w.replace(0, 1), 0.0)
+    coded = _coded(corpus, coder, "element", kinds)
+    n_cases, n_elements = len(corpus.cases), len(corpus.elements)
+    element = _element_index(corpus)[coded.code]
+    words = corpus.units["words"].to_numpy()[coded.unit]
+    cell = coded.case * n_elements + element
+    units = np.bincount(cell, minlength=n_cases * n_elements)
+    word_sum = np.bincount(cell, weights=words, minlength=n_cases * n_elements).astype(np.int64)
+    first = np.ones(len(coded.unit), dtype=bool)  # each coded unit once, for the case totals
+    first[1:] = coded.unit[1:] != coded.unit[:-1]
+    n = np.repeat(np.bincount(coded.case[first], minlength=n_cases), n_elements)
+    w = np.repeat(np.bincount(coded.case[first], weights=words[first], minlength=n_cases), n_elements)
+    elements = np.tile(np.asarray(corpus.elements, dtype=object), n_cases)
     dims = corpus.codes.set_index("code_id")["dimension"]
-    out["element"] = pd.Categorical(out["element"], dtype=corpus.codebook.element_dtype())
-    out["dimension"] = pd.Categorical(out["element"].astype(str).map(dims), dtype=corpus.codebook.dimension_dtype())
-    out["case_id"] = _case_categorical(corpus, out["case_id"])
-    out[["units", "words"]] = out[["units", "words"]].astype(int)
-    return out[["case_id", "element", "dimension", "units", "unit_share", "words", "word_share"]]
+    out = pd.DataFrame({
+        "case_id": pd.Categorical(np.repeat(np.asarray(corpus.case_ids, dtype=object), n_elements),
+                                  categories=corpus.case_ids, ordered=True),
+        "element": pd.Categorical(elements, dtype=corpus.codebook.element_dtype()),
+        "dimension": pd.Categorical(pd.Series(elements).map(dims), dtype=corpus.codebook.dimension_dtype()),
+        "units": units.astype(int),
+        "unit_share": np.where(n > 0, units / np.where(n > 0, n, 1), 0.0),
+        "words": word_sum.astype(int),
+        "word_share": np.where(w > 0, word_sum / np.where(w > 0, w, 1), 0.0)})
+    return out
 
 
 def balance(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
@@ -112,35 +194,39 @@ def balance(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
     both, total (units with an element of either dimension), transformational_share,
     transactional_share, balance_index.
     """
-    rows = []
     structure = corpus.coders.set_index("coder")["kind"].get(coder) == "derived"
+    code_dim = _code_dimensions(corpus)
+    case_rows = corpus.positions.unit_case
+    n_cases = len(corpus.cases)
+    parts = []
     for units_of, kinds in UNIT_SETS.items():
-        coded = _element_codings(corpus, coder, kinds)[["unit_id", "case_id", "code_dimension"]]
-        coded = coded.rename(columns={"code_dimension": "dim"})
+        coded = _coded(corpus, coder, "element", kinds)
+        dim = code_dim[coded.code]
+        tf = _per_unit(corpus, coded.unit, dim == TF)
+        tc = _per_unit(corpus, coded.unit, dim == TC)
         if structure and units_of == "learning points":
-            lp = _evidence_units(corpus, kinds)[["unit_id", "case_id", "dimension"]].rename(columns={"dimension": "dim"})
-            coded = pd.concat([coded, lp], ignore_index=True)
-        flags = (coded.assign(tf=coded["dim"].astype(str) == TF, tc=coded["dim"].astype(str) == TC)
-                 .groupby(["case_id", "unit_id"])[["tf", "tc"]].any().reset_index())
-        per_case = flags.groupby("case_id").agg(
-            transformational=("tf", "sum"), transactional=("tc", "sum"),
-            both=("tf", lambda s: int((s & flags.loc[s.index, "tc"]).sum())),
-            total=("tf", lambda s: int((s | flags.loc[s.index, "tc"]).sum())))
-        per_case = per_case.astype(int).reindex(corpus.case_ids).fillna(0).astype(int)
-        per_case.index.name = "case_id"
-        per_case = per_case.reset_index()
-        per_case.insert(1, "units_of", units_of)
-        rows.append(per_case)
-    out = pd.concat(rows, ignore_index=True)
+            own = corpus.units["dimension"].astype(str).to_numpy(dtype=object)
+            evidence_units = _unit_mask(corpus, kinds) & (case_rows >= 0)
+            tf |= evidence_units & (own == TF)
+            tc |= evidence_units & (own == TC)
+
+        def per_case(flags: np.ndarray) -> np.ndarray:
+            return np.bincount(case_rows[flags], minlength=n_cases).astype(int)
+
+        parts.append({"transformational": per_case(tf), "transactional": per_case(tc),
+                      "both": per_case(tf & tc), "total": per_case(tf | tc)})
+    out = pd.DataFrame({
+        "case_id": np.repeat(np.asarray(corpus.case_ids, dtype=object), len(UNIT_SETS)),
+        "units_of": np.tile(np.asarray(list(UNIT_SETS), dtype=object), n_cases)})
     for col in ("transformational", "transactional", "both", "total"):
-        out[col] = out[col].astype(int)
+        out[col] = np.column_stack([p[col] for p in parts]).reshape(-1).astype(int)
     tf, tc, total = out["transformational"], out["transactional"], out["total"]
     out["transformational_share"] = (tf / total.where(total > 0)).astype(float)
     out["transactional_share"] = (tc / total.where(total > 0)).astype(float)
     out["balance_index"] = ((tf - tc) / (tf + tc).where((tf + tc) > 0)).astype(float)
     out["case_id"] = _case_categorical(corpus, out["case_id"])
     out["units_of"] = pd.Categorical(out["units_of"], categories=list(UNIT_SETS), ordered=True)
-    return out.sort_values(["case_id", "units_of"]).reset_index(drop=True)
+    return out
 
 
 # -- matrices ----------------------------------------------------------------------------------
@@ -162,18 +248,21 @@ def case_code_matrix(corpus: Corpus, coder: str = "researcher", kind: Literal["e
     >>> int(m.loc["bolton", "systems"])
     2
     """
-    units = _evidence_units(corpus, kinds)[["unit_id", "case_id"]]
-    coded = _codings(corpus, coder, kind)[["unit_id", "code_id"]].merge(units, on="unit_id")
-    codes = corpus.codes.loc[corpus.codes["kind"] == kind, "code_id"].tolist()
-    table = pd.crosstab(pd.Categorical(coded["case_id"], categories=corpus.case_ids),
-                        pd.Categorical(coded["code_id"], categories=codes), dropna=False)
-    table = table.reindex(index=corpus.case_ids, columns=codes, fill_value=0).astype(int)
+    coded = _coded(corpus, coder, kind, kinds)
+    is_kind = (corpus.codes["kind"] == kind).to_numpy()
+    codes = corpus.codes.loc[is_kind, "code_id"].tolist()
+    column = np.cumsum(is_kind) - 1  # code row -> column among the codes of this kind
+    n_cases = len(corpus.cases)
+    cells = np.bincount(coded.case * len(codes) + column[coded.code], minlength=n_cases * len(codes))
+    table = pd.DataFrame(cells.reshape(n_cases, len(codes)).astype(int),
+                         index=pd.Index(corpus.case_ids), columns=pd.Index(codes))
     if normalise == "row":
         table = table.div(table.sum(axis=1).where(lambda s: s > 0), axis=0).fillna(0.0)
     elif normalise == "column":
         table = table.div(table.sum(axis=0).where(lambda s: s > 0), axis=1).fillna(0.0)
     elif normalise == "case_units":
-        n = units.groupby("case_id").size().reindex(corpus.case_ids)
+        in_case = _unit_mask(corpus, kinds) & (corpus.positions.unit_case >= 0)
+        n = pd.Series(np.bincount(corpus.positions.unit_case[in_case], minlength=n_cases), index=table.index)
         table = table.div(n.where(n > 0), axis=0).fillna(0.0)
     elif normalise is not None:
         raise LspkitError([Problem("parameter normalise", "", f"unknown option {normalise!r}",
@@ -193,17 +282,16 @@ def evidence(corpus: Corpus, coder: str = "researcher", excerpt_words: int = 12,
     >>> evidence(load_corpus().case("bolton"), coder="structure", excerpt_words=3).iloc[0].tolist()
     ['bolton', 'goals', 'bolton.p04', 'Bolton ¶4', 'Bolton was one…']
     """
-    units = _evidence_units(corpus, kinds)
-    coded = _codings(corpus, coder, kind)[["unit_id", "code_id"]].merge(
-        units[["unit_id", "case_id", "citation", "text"]], on="unit_id")
-    order = {u: i for i, u in enumerate(units["unit_id"])}
-    code_order = {c: i for i, c in enumerate(corpus.codes["code_id"])}
-    coded = coded.assign(_o=coded["unit_id"].map(order), _c=coded["code_id"].map(code_order))
-    coded = coded.sort_values(["_o", "_c"], kind="stable")
-    words = coded["text"].str.split()
-    excerpt = words.str[:excerpt_words].str.join(" ")
-    coded["excerpt"] = excerpt.where(words.str.len() <= excerpt_words, excerpt + "…")
-    return coded[["case_id", "code_id", "unit_id", "citation", "excerpt"]].reset_index(drop=True)
+    coded = _coded(corpus, coder, kind, kinds)
+    units = corpus.units
+    uniq, first = np.unique(coded.unit, return_inverse=True)
+    texts = units["text"].to_numpy(dtype=object)[uniq]
+    excerpts = pd.Series([_excerpt(t, excerpt_words) for t in texts], dtype=str)[first].reset_index(drop=True)
+    return pd.DataFrame({"case_id": _take(units["case_id"], coded.unit),
+                         "code_id": _take(corpus.codes["code_id"], coded.code),
+                         "unit_id": _take(units["unit_id"], coded.unit),
+                         "citation": _take(units["citation"], coded.unit),
+                         "excerpt": excerpts})
 
 
 def framework_matrix(corpus: Corpus, coder: str = "researcher", excerpt_words: int = 12,
@@ -219,10 +307,21 @@ def framework_matrix(corpus: Corpus, coder: str = "researcher", excerpt_words: i
     'Bolton ¶8: In 2007, the Council…'
     """
     rows = evidence(corpus, coder, excerpt_words, kinds)
-    rows = rows.assign(entry=rows["citation"] + ": " + rows["excerpt"])
-    cells = rows.groupby(["case_id", "code_id"], sort=False)["entry"].agg("\n".join)
-    table = cells.unstack("code_id").reindex(index=corpus.case_ids, columns=corpus.elements).astype(object)
-    table = table.where(table.notna(), "")
+    n_cases, elements = len(corpus.cases), corpus.elements
+    case_row = pd.Index(corpus.case_ids, dtype=object).get_indexer(rows["case_id"].to_numpy(dtype=object))
+    column = pd.Index(elements, dtype=object).get_indexer(rows["code_id"].to_numpy(dtype=object))
+    cell = case_row * len(elements) + column
+    order = np.argsort(cell, kind="stable")  # cell by cell, document order within each
+    entries = [f"{c}: {e}" for c, e in zip(rows["citation"].to_numpy(dtype=object)[order],
+                                            rows["excerpt"].to_numpy(dtype=object)[order])]
+    cells = np.full(n_cases * len(elements), "", dtype=object)
+    sorted_cells = cell[order]
+    bounds = np.flatnonzero(np.diff(sorted_cells)) + 1
+    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(order)]):
+        if hi > lo:
+            cells[sorted_cells[lo]] = "\n".join(entries[lo:hi])
+    table = pd.DataFrame(cells.reshape(n_cases, len(elements)), index=pd.Index(corpus.case_ids),
+                         columns=pd.Index(elements))
     table.index.name, table.columns.name = "case_id", "element"
     return table
 
@@ -329,26 +428,31 @@ def cooccurrence(corpus: Corpus, coder: str = "researcher", kind: Literal["eleme
     pair of elements across the two dimensions 'transformational-transactional', otherwise
     'within transformational', 'within transactional', 'with super-ordinate' or 'theme'.
     """
-    units = _evidence_units(corpus, kinds)[["unit_id"]]
-    coded = _codings(corpus, coder, None if kind == "all" else kind).merge(units, on="unit_id")
-    order = {c: i for i, c in enumerate(corpus.codes["code_id"])}
-    coded = coded.assign(o=coded["code_id"].map(order))[["unit_id", "code_id", "o", "kind", "dimension"]]
-    pairs = coded.merge(coded, on="unit_id", suffixes=("_a", "_b"))
-    pairs = pairs[pairs["o_a"] < pairs["o_b"]]
-    out = (pairs.groupby(["o_a", "o_b", "code_id_a", "code_id_b"], observed=True)
-           .agg(units=("unit_id", "nunique"), dimension_a=("dimension_a", "first"), dimension_b=("dimension_b", "first"),
-                kind_a=("kind_a", "first"), kind_b=("kind_b", "first"))
-           .reset_index().sort_values(["o_a", "o_b"]))
-    both_elements = (out["kind_a"].astype(str) == "element") & (out["kind_b"].astype(str) == "element")
+    coded = _coded(corpus, coder, None if kind == "all" else kind, kinds)
+    n_codes = len(corpus.codes)
+    rows = pd.DataFrame({"u": coded.unit, "c": coded.code})
+    pairs = rows.merge(rows, on="u", suffixes=("_a", "_b"))
+    a, b = pairs["c_a"].to_numpy(), pairs["c_b"].to_numpy()
+    keep = a < b  # each unordered pair once, in codebook order; a unit has each code once
+    counts = np.bincount(a[keep] * n_codes + b[keep], minlength=n_codes * n_codes)
+    present = np.flatnonzero(counts)
+    a, b = present // n_codes, present % n_codes
+    codes = corpus.codes
+    out = pd.DataFrame({"code_a": _take(codes["code_id"], a),
+                        "code_b": _take(codes["code_id"], b),
+                        "units": counts[present].astype(int),
+                        "dimension_a": codes["dimension"].iloc[a].reset_index(drop=True),
+                        "dimension_b": codes["dimension"].iloc[b].reset_index(drop=True)})
+    kind_of = codes["kind"].to_numpy(dtype=object)
+    both_elements = (kind_of[a] == "element") & (kind_of[b] == "element")
     da, db = out["dimension_a"].astype(str), out["dimension_b"].astype(str)
     out["link"] = np.select(
         [both_elements & (da != db) & da.isin([TF, TC]) & db.isin([TF, TC]),
          both_elements & (da == db) & (da == TF), both_elements & (da == db) & (da == TC), both_elements],
         ["transformational-transactional", "within transformational", "within transactional", "with super-ordinate"],
         "theme")
-    out = out.rename(columns={"code_id_a": "code_a", "code_id_b": "code_b"})
-    out["units"] = out["units"].astype(int)
-    return out[["code_a", "code_b", "units", "dimension_a", "dimension_b", "link"]].reset_index(drop=True)
+    return out[["code_a", "code_b", "units", "dimension_a", "dimension_b", "link"]]
+
 
 
 def interdependence(corpus: Corpus, coder: str = "researcher", kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
@@ -356,36 +460,39 @@ def interdependence(corpus: Corpus, coder: str = "researcher", kinds: Sequence[s
     transactional element. One row per unit: ``case_id, unit_id, citation, transformational,
     transactional, text`` (the elements joined by '+'), in document order.
     """
-    coded = _element_codings(corpus, coder, kinds)
-    coded = coded[coded["code_dimension"].astype(str).isin([TF, TC])]
-    order = {e: i for i, e in enumerate(corpus.elements)}
-    coded = coded.assign(o=coded["element"].astype(str).map(order)).sort_values("o")
-    grouped = coded.groupby(["unit_id", "code_dimension"], observed=True)["element"].agg(
-        lambda s: "+".join(s.astype(str))).unstack("code_dimension")
-    for col in (TF, TC):
-        if col not in grouped:
-            grouped[col] = np.nan
-    grouped = grouped.dropna(subset=[TF, TC])
-    units = _evidence_units(corpus, kinds).set_index("unit_id")
-    out = pd.DataFrame({"case_id": units.loc[grouped.index, "case_id"].to_numpy(),
-                        "unit_id": grouped.index,
-                        "citation": units.loc[grouped.index, "citation"].to_numpy(),
-                        "transformational": grouped[TF].to_numpy(),
-                        "transactional": grouped[TC].to_numpy(),
-                        "text": units.loc[grouped.index, "text"].to_numpy()})
-    position = {u: i for i, u in enumerate(corpus.units["unit_id"])}
-    out = out.iloc[np.argsort(out["unit_id"].map(position).to_numpy(), kind="stable")]
-    return out.reset_index(drop=True)
+    coded = _coded(corpus, coder, "element", kinds)
+    element = _element_index(corpus)[coded.code]
+    dim = _code_dimensions(corpus)[coded.code]
+    n_units = len(corpus.units)
+    bits = np.left_shift(1, element).astype(np.int64)
+    tf_mask = np.zeros(n_units, dtype=np.int64)
+    tc_mask = np.zeros(n_units, dtype=np.int64)
+    np.bitwise_or.at(tf_mask, coded.unit[dim == TF], bits[dim == TF])
+    np.bitwise_or.at(tc_mask, coded.unit[dim == TC], bits[dim == TC])
+    linking = np.flatnonzero((tf_mask > 0) & (tc_mask > 0))  # unit rows: document order
+    label = _mask_labels(corpus.elements, "+")
+    units = corpus.units
+    return pd.DataFrame({"case_id": _take(units["case_id"], linking),
+                         "unit_id": _take(units["unit_id"], linking),
+                         "citation": _take(units["citation"], linking),
+                         "transformational": pd.Series([label(int(m)) for m in tf_mask[linking]], dtype=str),
+                         "transactional": pd.Series([label(int(m)) for m in tc_mask[linking]], dtype=str),
+                         "text": _take(units["text"], linking)})
+
 
 
 def interdependence_summary(corpus: Corpus, coder: str = "researcher",
                             kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """Per case: evidence units coded to any element, how many link the two dimensions, and the share."""
-    coded = _element_codings(corpus, coder, kinds)
-    n = coded.groupby("case_id")["unit_id"].nunique().reindex(corpus.case_ids, fill_value=0)
-    links = interdependence(corpus, coder, kinds).groupby("case_id").size().reindex(corpus.case_ids, fill_value=0)
-    out = pd.DataFrame({"case_id": corpus.case_ids, "coded_units": n.to_numpy().astype(int),
-                        "linking_units": links.to_numpy().astype(int)})
+    coded = _coded(corpus, coder, "element", kinds)
+    n_cases = len(corpus.cases)
+    first = np.ones(len(coded.unit), dtype=bool)
+    first[1:] = coded.unit[1:] != coded.unit[:-1]
+    n = np.bincount(coded.case[first], minlength=n_cases)
+    linking = interdependence(corpus, coder, kinds)
+    case_row = pd.Index(corpus.case_ids, dtype=object).get_indexer(linking["case_id"].to_numpy(dtype=object))
+    links = np.bincount(case_row[case_row >= 0], minlength=n_cases)
+    out = pd.DataFrame({"case_id": corpus.case_ids, "coded_units": n.astype(int), "linking_units": links.astype(int)})
     out["linking_share"] = (out["linking_units"] / out["coded_units"].where(out["coded_units"] > 0)).astype(float)
     return out
 
@@ -403,15 +510,22 @@ def retrieve(corpus: Corpus, code: str | None = None, case: str | None = None, c
     >>> retrieve(load_corpus(), code="standards", case="bolton", coder="structure")["citation"].tolist()
     ['Bolton ¶22', 'Bolton ¶23', 'Bolton ¶24', 'Bolton ¶25']
     """
-    sub = corpus
+    pos = _positions(corpus)
+    rows = np.arange(len(pos.coding_unit))
     if case is not None:
-        sub = sub.case(case)
+        corpus.check_case(case)
     if coder is not None:
-        sub = sub.coder(coder)
-    coded = sub.coded_units()
-    coded = coded[~coded["boilerplate"]]
+        corpus.check_coder(coder)
+        rows = pos.coder_rows(coder)
+    unit, code_row = pos.coding_unit[rows], pos.coding_code[rows]
+    keep = (unit >= 0) & (code_row >= 0)
+    rows, unit, code_row = rows[keep], unit[keep], code_row[keep]
+    units = corpus.units
+    keep = ~units["boilerplate"].to_numpy(dtype=bool)[unit]
+    if case is not None:
+        keep &= pos.unit_case[unit] == corpus.case_ids.index(case)
     if kinds is not None:
-        coded = coded[coded["kind"].isin(list(kinds))]
+        keep &= units["kind"].isin(list(kinds)).to_numpy(dtype=bool)[unit]
     if code is not None:
         if code not in set(corpus.codes["code_id"]):
             raise LspkitError([Problem("parameter code", "", f"unknown code {code!r}",
@@ -424,9 +538,17 @@ def retrieve(corpus: Corpus, code: str | None = None, case: str | None = None, c
                 more = set(parents[parents.isin(wanted)].index) - wanted
                 wanted |= more
                 grew = bool(more)
-        coded = coded[coded["code_id"].isin(wanted)]
-    cols = ["citation", "case_id", "unit_id", "kind", "code_id", "coder", "memo", "text"]
-    return coded[cols].reset_index(drop=True)
+        keep &= corpus.codes["code_id"].isin(wanted).to_numpy(dtype=bool)[code_row]
+    rows, unit, code_row = rows[keep], unit[keep], code_row[keep]
+    coder_rank = pd.factorize(pos.coding_coder[rows], sort=True)[0]
+    order = np.lexsort((coder_rank, code_row, unit))  # document order, then codebook order, then coder
+    rows, unit = rows[order], unit[order]
+    out = units[["citation", "case_id", "unit_id", "kind"]].iloc[unit].reset_index(drop=True)
+    for col in ("code_id", "coder", "memo"):
+        out[col] = _take(corpus.codings[col], rows)
+    out["text"] = _take(units["text"], unit)
+    return out
+
 
 
 # -- agreement ---------------------------------------------------------------------------------
@@ -443,20 +565,21 @@ def agreement(corpus: Corpus, coder_a: str = "structure", coder_b: str = "resear
     Krippendorff's alpha, themes and more than two coders, over a unit universe that also counts the
     units a coder read and left without an element.
     """
-    a = _element_codings(corpus, coder_a, EVIDENCE_KINDS)
-    b = _element_codings(corpus, coder_b, EVIDENCE_KINDS)
-    shared = sorted(set(a["unit_id"]) & set(b["unit_id"]))
-    rows = []
-    pooled_a, pooled_b = [], []
-    for element in corpus.elements:
-        in_a = pd.Series(shared).isin(set(a.loc[a["element"] == element, "unit_id"])).to_numpy()
-        in_b = pd.Series(shared).isin(set(b.loc[b["element"] == element, "unit_id"])).to_numpy()
-        pooled_a.append(in_a)
-        pooled_b.append(in_b)
-        rows.append(_agreement_row(element, in_a, in_b, len(shared)))
-    all_a = np.concatenate(pooled_a) if pooled_a else np.array([], bool)
-    all_b = np.concatenate(pooled_b) if pooled_b else np.array([], bool)
-    rows.append(_agreement_row("all elements", all_a, all_b, len(shared)))
+    n_elements = len(corpus.elements)
+    element_of = _element_index(corpus)
+
+    def applied(coder: str) -> np.ndarray:
+        coded = _coded(corpus, coder, "element", EVIDENCE_KINDS)
+        table = np.zeros((len(corpus.units), n_elements), dtype=bool)
+        table[coded.unit, element_of[coded.code]] = True
+        return table
+
+    a, b = applied(coder_a), applied(coder_b)
+    shared = a.any(axis=1) & b.any(axis=1)
+    a, b = a[shared], b[shared]
+    n_shared = int(shared.sum())
+    rows = [_agreement_row(element, a[:, i], b[:, i], n_shared) for i, element in enumerate(corpus.elements)]
+    rows.append(_agreement_row("all elements", a.T.reshape(-1), b.T.reshape(-1), n_shared))
     out = pd.DataFrame(rows)
     out.insert(1, "coder_a", coder_a)
     out.insert(2, "coder_b", coder_b)
@@ -478,28 +601,41 @@ def departures(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
     For learning points: units given an element of the other dimension than the document's.
     Columns: ``citation, unit_id, case_id, filed_under, coded_as, memo, text``.
     """
-    units = _evidence_units(corpus, EVIDENCE_KINDS)
-    coded = _codings(corpus, coder, "element").merge(units[["unit_id"]], on="unit_id")
+    coded = _coded(corpus, coder, "element", EVIDENCE_KINDS)
+    units = corpus.units
+    elements = corpus.elements
+    element = _element_index(corpus)[coded.code]
+    got = np.zeros(len(units), dtype=np.int64)  # per unit row: a bit per element coded
+    np.bitwise_or.at(got, coded.unit, np.left_shift(1, element).astype(np.int64))
     dims = corpus.codes.set_index("code_id")["dimension"].astype(str)
-    order = {e: i for i, e in enumerate(corpus.elements)}
-    coded = coded.assign(o=coded["code_id"].map(order)).sort_values("o")
-    elements = coded.groupby("unit_id")["code_id"].agg(list)
-    memos = coded.groupby("unit_id")["memo"].agg(lambda s: " ".join(m for m in s if m))
-    rows = []
-    for u in units.itertuples(index=False):
-        if u.unit_id not in elements.index:
-            continue
-        got = elements[u.unit_id]
-        if u.kind == "learning_point":
-            filed = str(u.dimension)
-            departs = any(dims[e] not in (filed, "super-ordinate") for e in got)
-        else:
-            filed = str(u.heading_element)
-            departs = filed not in got
-        if departs:
-            rows.append({"citation": u.citation, "unit_id": u.unit_id, "case_id": u.case_id, "filed_under": filed,
-                         "coded_as": ", ".join(got), "memo": memos.get(u.unit_id, ""), "text": u.text})
-    return pd.DataFrame(rows, columns=["citation", "unit_id", "case_id", "filed_under", "coded_as", "memo", "text"])
+    element_dims = np.array([dims[e] for e in elements], dtype=object)
+    allowed = {}  # document dimension -> elements a learning point under it may take
+    for filed in set(units["dimension"].astype(str)):
+        allowed[filed] = sum(1 << i for i, d in enumerate(element_dims) if d in (filed, "super-ordinate"))
+    unit_dims = units["dimension"].astype(str).to_numpy(dtype=object)
+    lp = (units["kind"] == "learning_point").to_numpy(dtype=bool)
+    heading = pd.Index(elements, dtype=object).get_indexer(units["heading_element"].astype(object).to_numpy())
+    heading_bit = np.where(heading >= 0, np.left_shift(1, np.maximum(heading, 0)), 0).astype(np.int64)
+    lp_ok = np.array([allowed[d] for d in unit_dims], dtype=np.int64)
+    departs = np.where(lp, (got & ~lp_ok) != 0, (got & heading_bit) == 0) & (got != 0)
+    rows = np.flatnonzero(departs)
+    memo = coded_memos = {}
+    if len(rows):
+        memos = corpus.codings["memo"].to_numpy(dtype=object)[coded.row]
+        pick = departs[coded.unit] & (memos != "") & pd.notna(memos)
+        for u, m in zip(coded.unit[pick], memos[pick]):  # codebook order within a unit
+            coded_memos[u] = f"{coded_memos[u]} {m}" if u in coded_memos else m
+    label = _mask_labels(elements, ", ")
+    filed_under = np.where(lp[rows], unit_dims[rows], units["heading_element"].astype(str).to_numpy(dtype=object)[rows])
+    return pd.DataFrame({"citation": _take(units["citation"], rows),
+                         "unit_id": _take(units["unit_id"], rows),
+                         "case_id": _take(units["case_id"], rows),
+                         "filed_under": pd.Series(filed_under, dtype=str),
+                         "coded_as": pd.Series([label(int(m)) for m in got[rows]], dtype=str),
+                         "memo": pd.Series([memo.get(u, "") for u in rows], dtype=str),
+                         "text": _take(units["text"], rows)},
+                        columns=["citation", "unit_id", "case_id", "filed_under", "coded_as", "memo", "text"])
+
 
 
 # -- descriptive tables for the notebooks ------------------------------------------------------
@@ -564,15 +700,24 @@ def code_summary(corpus: Corpus, coder: str = "researcher", kind: Literal["eleme
 
     Columns: ``case_id, code_id, label, units, citations`` (citations joined by '; ').
     """
-    rows = evidence(corpus, coder, 0, kinds, kind=kind)
-    labels = corpus.codes.set_index("code_id")["label"]
-    out = (rows.groupby(["case_id", "code_id"], sort=False)
-           .agg(units=("unit_id", "nunique"), citations=("citation", "; ".join)).reset_index())
-    out.insert(2, "label", out["code_id"].map(labels))
-    case_order = {c: i for i, c in enumerate(corpus.case_ids)}
-    code_order = {c: i for i, c in enumerate(corpus.codes["code_id"])}
-    out = out.assign(_a=out["case_id"].map(case_order), _b=out["code_id"].map(code_order))
-    return out.sort_values(["_a", "_b"]).drop(columns=["_a", "_b"]).reset_index(drop=True)
+    coded = _coded(corpus, coder, kind, kinds)
+    n_codes = len(corpus.codes)
+    cell = coded.case * n_codes + coded.code
+    order = np.argsort(cell, kind="stable")  # case order, codebook order, then document order
+    cell = cell[order]
+    citations = corpus.units["citation"].to_numpy(dtype=object)[coded.unit[order]]
+    bounds = np.flatnonzero(np.diff(cell)) + 1
+    lo, hi = np.r_[0, bounds].astype(int), np.r_[bounds, len(cell)].astype(int)
+    if not len(cell):
+        lo = hi = np.array([], dtype=int)
+    cells = cell[lo]
+    codes = corpus.codes
+    return pd.DataFrame({"case_id": _take(corpus.cases["case_id"], cells // n_codes),
+                         "code_id": _take(codes["code_id"], cells % n_codes),
+                         "label": _take(codes["label"], cells % n_codes),
+                         "units": (hi - lo).astype(int),
+                         "citations": pd.Series(["; ".join(citations[a:b]) for a, b in zip(lo, hi)], dtype=str)})
+
 
 
 def coverage(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
@@ -580,23 +725,35 @@ def coverage(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
 
     Columns: ``case_id, kind, units, with_element, with_theme, uncoded, element_coverage``.
     """
-    corpus.check_coder(coder)
-    units = corpus.units[~corpus.units["boilerplate"]][["unit_id", "case_id", "kind"]]
-    c = _codings(corpus, coder)
-    with_element = set(c.loc[c["kind"] == "element", "unit_id"])
-    with_theme = set(c.loc[c["kind"] == "theme", "unit_id"])
-    any_code = set(c["unit_id"])
-    units = units.assign(e=units["unit_id"].isin(with_element), t=units["unit_id"].isin(with_theme),
-                         u=~units["unit_id"].isin(any_code))
-    out = (units.groupby(["case_id", "kind"], observed=True)
-           .agg(units=("unit_id", "size"), with_element=("e", "sum"), with_theme=("t", "sum"), uncoded=("u", "sum"))
-           .reset_index())
+    coded = _coded(corpus, coder, None, None)
+    pos = corpus.positions
+    units = corpus.units
+    kind_of = corpus.codes["kind"].to_numpy(dtype=object)[coded.code]
+    with_element = _per_unit(corpus, coded.unit, kind_of == "element")
+    with_theme = _per_unit(corpus, coded.unit, kind_of == "theme")
+    any_code = _per_unit(corpus, coded.unit)
+    counted = ~units["boilerplate"].to_numpy(dtype=bool) & (pos.unit_case >= 0)
+    kinds = units["kind"].cat.categories
+    n_kinds = len(kinds)
+    cell = pos.unit_case[counted] * n_kinds + units["kind"].cat.codes.to_numpy()[counted]
+    size = len(corpus.cases) * n_kinds
+
+    def count(flags: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(cell if flags is None else cell[flags[counted]], minlength=size)
+
+    n = count()
+    present = np.flatnonzero(n)
+    out = pd.DataFrame({
+        "case_id": pd.Categorical(np.asarray(corpus.case_ids, dtype=object)[present // n_kinds],
+                                  categories=corpus.case_ids, ordered=True),
+        "kind": pd.Categorical.from_codes(present % n_kinds, dtype=units["kind"].dtype),
+        "units": n[present].astype(int),
+        "with_element": count(with_element)[present].astype(int),
+        "with_theme": count(with_theme)[present].astype(int),
+        "uncoded": count(~any_code)[present].astype(int)})
     out["element_coverage"] = out["with_element"] / out["units"]
-    out["case_id"] = _case_categorical(corpus, out["case_id"])
-    out = out.sort_values(["case_id", "kind"]).reset_index(drop=True)
-    for col in ("units", "with_element", "with_theme", "uncoded"):
-        out[col] = out[col].astype(int)
     return out
+
 
 
 def codebook_usage(corpus: Corpus, kinds: Sequence[str] = EVIDENCE_KINDS + ("question",)) -> pd.DataFrame:
@@ -604,14 +761,22 @@ def codebook_usage(corpus: Corpus, kinds: Sequence[str] = EVIDENCE_KINDS + ("que
 
     Columns: ``code_id, label, kind, parent, dimension, definition`` and one count column per coder.
     """
-    units = corpus.units[~corpus.units["boilerplate"] & corpus.units["kind"].isin(kinds)][["unit_id"]]
-    coded = corpus.codings.merge(units, on="unit_id")
-    counts = coded.groupby(["code_id", "coder"]).size().unstack("coder", fill_value=0)
-    counts = counts.reindex(index=corpus.codes["code_id"], columns=corpus.coder_ids, fill_value=0)
-    out = corpus.codes[["code_id", "label", "kind", "parent", "dimension", "definition"]].set_index("code_id")
-    out = out.join(counts.astype(int))
+    pos = _positions(corpus)
+    unit, code = pos.coding_unit, pos.coding_code
+    ok = (unit >= 0) & (code >= 0)
+    counted = ~corpus.units["boilerplate"].to_numpy(dtype=bool) & corpus.units["kind"].isin(list(kinds)).to_numpy()
+    ok[ok] = counted[unit[ok]]
+    coder = pd.Index(corpus.coder_ids, dtype=object).get_indexer(pos.coding_coder)
+    ok &= coder >= 0
+    n_coders = len(corpus.coder_ids)
+    counts = np.bincount(code[ok] * n_coders + coder[ok], minlength=len(corpus.codes) * n_coders)
+    out = corpus.codes[["code_id", "label", "kind", "parent", "dimension", "definition"]].reset_index(drop=True)
+    table = counts.reshape(len(corpus.codes), n_coders).astype(int)
+    for i, name in enumerate(corpus.coder_ids):
+        out[name] = table[:, i]
     out["parent"] = out["parent"].fillna("")
-    return out.reset_index()
+    return out
+
 
 
 def synthesis(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
@@ -630,10 +795,10 @@ def synthesis(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
         out.append((f"{len(shared)} of {len(meta)} themes recur in all {k} cases: "
                     + (", ".join(shared["label"]) if len(shared) else "none") + ".", "theme meta-matrix"))
         singles = meta[meta["n_cases"] == 1]
+        own = singles.groupby("pattern", sort=False)["label"].agg(list).to_dict()
         for case_id in corpus.case_ids:
-            own = singles[singles["pattern"] == f"only {case_id}"]["label"].tolist()
-            if own:
-                out.append((f"Only {name[case_id]} shows: {', '.join(own)}.", "theme meta-matrix"))
+            if own.get(f"only {case_id}"):
+                out.append((f"Only {name[case_id]} shows: {', '.join(own[f'only {case_id}'])}.", "theme meta-matrix"))
     for units_of in UNIT_SETS:
         part = bal[bal["units_of"] == units_of].dropna(subset=["balance_index"])
         if len(part) > 1:

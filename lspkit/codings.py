@@ -104,17 +104,104 @@ def load_coders(path: str | Path, log: ProblemLog | None = None) -> pd.DataFrame
     return pd.DataFrame(records, columns=CODER_COLUMNS)
 
 
+def read_csv_columns(path: Path, required: list[str], log: ProblemLog) -> tuple[dict[str, list[str]], list[int]]:
+    """A CSV file column-wise: ``({column: [stripped values]}, [line numbers])``.
+
+    The same checks and reports as :func:`read_csv_rows` (encoding, header, field counts, blank
+    rows skipped), but no per-row dict: for files of hundreds of thousands of rows.
+    """
+    name = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        log.add(name, f"byte {exc.start}", "cannot be decoded as UTF-8", "save the file as UTF-8 text")
+        return {c: [] for c in required}, []
+
+    def reader_after_header():
+        reader = csv.reader(io.StringIO(text, newline=""))
+        next(reader, None)
+        return reader
+
+    try:
+        header = [h.strip() for h in next(csv.reader(io.StringIO(text, newline="")))]
+    except StopIteration:
+        log.add(name, "", "the file is empty", f"it needs the header {','.join(required)}")
+        return {c: [] for c in required}, []
+    missing = [c for c in required if c not in header]
+    if missing:
+        log.add(name, "row 1", f"missing column(s) {', '.join(missing)}",
+                f"the header must include {','.join(required)}")
+        return {c: [] for c in required}, []
+    width = len(header)
+    columns = _whole_rows(text, reader_after_header(), width)
+    if columns is not None:
+        columns = [[v.strip() for v in values] for values in columns]
+        if "" in columns[0]:  # maybe a blank row, which the row reader skips
+            columns = None
+    if columns is not None:
+        lines = list(range(2, len(columns[0]) + 2))
+    else:
+        records, lines = _rows_one_by_one(name, reader_after_header(), width, log)
+        columns = [[v.strip() for v in values] for values in zip(*records)] if records else [[]] * width
+    # a repeated header keeps its last column, as read_csv_rows does
+    return dict(zip(header, columns)), lines
+
+
+def _whole_rows(text: str, reader, width: int) -> list[tuple[str, ...]] | None:
+    """The columns of the common case, read at C speed: every row one line and full width.
+
+    Returns ``None`` (and the caller reads row by row, reporting what it finds) when a record spans
+    lines, a row has the wrong number of fields, or a line is blank. ``reader`` has read the header.
+    """
+    try:
+        records = list(reader)
+    except csv.Error:
+        return None
+    body_lines = text.count("\n") - 1 + (0 if text.endswith("\n") else 1)
+    if len(records) != body_lines or "\r" in text.replace("\r\n", ""):
+        return None  # a quoted line break, or a line ending the count does not see
+    if not records:
+        return [()] * width
+    if set(map(len, records)) != {width}:
+        return None
+    return list(zip(*records))
+
+
+def _rows_one_by_one(name: str, reader, width: int, log: ProblemLog) -> tuple[list[list[str]], list[int]]:
+    """Every row with its line number, skipping blank rows and reporting bad ones."""
+    records: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        for record in reader:
+            if len(record) == width and record[0].strip():  # the common case: a full row
+                records.append(record)
+                lines.append(reader.line_num)
+                continue
+            if not any(field.strip() for field in record):
+                continue
+            if len(record) != width:
+                log.add(name, f"row {reader.line_num}", f"has {len(record)} fields, the header has {width}",
+                        "quote fields that contain commas")
+                continue
+            records.append(record)
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        log.add(name, f"row {reader.line_num}", f"malformed CSV: {exc}")
+    return records, lines
+
+
 def read_coding_files(directory: str | Path, log: ProblemLog) -> pd.DataFrame:
     """Every ``*.csv`` in the codings directory, stacked, with ``file`` and ``row`` for error reports."""
     directory = Path(directory)
     frames = []
     files = sorted(directory.glob("*.csv")) if directory.is_dir() else []
     for path in files:
-        rows = read_csv_rows(path, ["unit_id", "code_id", "coder"], log)
-        frames.append(pd.DataFrame(
-            [{"unit_id": r["unit_id"], "code_id": r["code_id"], "coder": r["coder"],
-              "memo": " ".join(r.get("memo", "").split()), "file": str(path), "row": line} for line, r in rows],
-            columns=CODING_COLUMNS + ["file", "row"]))
+        cols, lines = read_csv_columns(path, ["unit_id", "code_id", "coder"], log)
+        memo = cols.get("memo")
+        memo = [" ".join(m.split()) if m else "" for m in memo] if memo is not None else [""] * len(lines)
+        frames.append(pd.DataFrame({"unit_id": cols["unit_id"], "code_id": cols["code_id"], "coder": cols["coder"],
+                                    "memo": memo, "file": str(path), "row": lines},
+                                   columns=CODING_COLUMNS + ["file", "row"]))
     if not frames:
         return pd.DataFrame(columns=CODING_COLUMNS + ["file", "row"])
     return pd.concat(frames, ignore_index=True)
@@ -125,44 +212,48 @@ def check_codings(codings: pd.DataFrame, units: pd.DataFrame, codes: pd.DataFram
     """Report every coding naming an unknown unit, code or coder, a boilerplate unit, or a duplicate.
 
     Returns the rows that passed; the caller raises if the log holds any problem, so nothing is
-    dropped silently.
+    dropped silently. The checks run column-wise; only rows with a problem are visited one by one,
+    so the reports come in file and row order.
     """
-    known_units = set(units["unit_id"])
-    boilerplate = set(units.loc[units["boilerplate"], "unit_id"])
-    known_codes = set(codes["code_id"])
-    known_coders = set(coders["coder"])
-    ok = []
-    first_seen: dict[tuple[str, str, str], str] = {}
-    for rec in codings.itertuples(index=False):
+    unit_ids = codings["unit_id"]
+    known_unit = unit_ids.isin(units["unit_id"]).to_numpy()
+    boiler = unit_ids.isin(units.loc[units["boilerplate"].astype(bool), "unit_id"]).to_numpy()
+    known_code = codings["code_id"].isin(codes["code_id"]).to_numpy()
+    derived = (codings["coder"] == DERIVED_CODER).to_numpy()
+    known_coder = codings["coder"].isin(coders["coder"]).to_numpy()
+    keys = ["unit_id", "code_id", "coder"]
+    duplicate = codings.duplicated(subset=keys, keep="first").to_numpy()
+    bad = ~known_unit | boiler | ~known_code | derived | ~known_coder | duplicate
+    if not bad.any():
+        return codings.reset_index(drop=True)
+    first_at: dict[tuple, str] = {}
+    if duplicate.any():
+        dup_keys = set(map(tuple, codings.loc[duplicate, keys].to_numpy().tolist()))
+        for rec in codings[~duplicate].itertuples(index=False):
+            key = (rec.unit_id, rec.code_id, rec.coder)
+            if key in dup_keys:
+                first_at[key] = f"{Path(rec.file).name} row {rec.row}"
+    flags = zip(known_unit[bad], boiler[bad], known_code[bad], derived[bad], known_coder[bad], duplicate[bad])
+    for rec, (unit_ok, is_boiler, code_ok, is_derived, coder_ok, is_dup) in zip(
+            codings[bad].itertuples(index=False), flags):
         where = f"row {rec.row}"
-        good = True
-        if rec.unit_id not in known_units:
+        if not unit_ok:
             log.add(rec.file, where, f"unknown unit {rec.unit_id!r}",
                     "unit ids look like 'bolton.p08', 'bolton.p12.quote1', 'bolton.lp3', 'bolton.question2'")
-            good = False
-        elif rec.unit_id in boilerplate:
+        elif is_boiler:
             log.add(rec.file, where, f"unit {rec.unit_id!r} is boilerplate (the model's explanation, the same in "
                     "every case study) and cannot be coded as evidence", "delete the row")
-            good = False
-        if rec.code_id not in known_codes:
+        if not code_ok:
             log.add(rec.file, where, f"unknown code {rec.code_id!r}", "add it to data/codebook.yml or fix the id")
-            good = False
-        if rec.coder == DERIVED_CODER:
+        if is_derived:
             log.add(rec.file, where, f"coder {DERIVED_CODER!r} is derived from the headings, never typed",
                     "delete the row")
-            good = False
-        elif rec.coder not in known_coders:
+        elif not coder_ok:
             log.add(rec.file, where, f"unknown coder {rec.coder!r}", "register the coder in data/coders.csv")
-            good = False
-        key = (rec.unit_id, rec.code_id, rec.coder)
-        if key in first_seen:
-            log.add(rec.file, where, f"duplicate coding {key} (first at {first_seen[key]})", "delete one of the rows")
-            good = False
-        else:
-            first_seen[key] = f"{Path(rec.file).name} row {rec.row}"
-        if good:
-            ok.append(rec)
-    return pd.DataFrame(ok, columns=codings.columns)
+        if is_dup:
+            key = (rec.unit_id, rec.code_id, rec.coder)
+            log.add(rec.file, where, f"duplicate coding {key} (first at {first_at[key]})", "delete one of the rows")
+    return codings[~bad].reset_index(drop=True)
 
 
 def derive_structure_codings(units: pd.DataFrame, heading_to_element: dict[str, str]) -> pd.DataFrame:

@@ -30,7 +30,7 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -126,19 +126,24 @@ def _read_entry(path: Path) -> tuple[str, str, list[tuple[str, str, int]], dict[
     return title, published, [tuple(h) for h in headings], columns
 
 
+_MADE: set[Path] = set()  # cache folders this process has already created
+
+
 def _write_entry(path: Path, parsed: caseformat.ParsedCase, columns: dict[str, list[Any]]) -> None:
+    """Write one entry atomically (a temp file named for this process and thread, then a rename)."""
+    tmp = path.with_name(f".{path.stem[:12]}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in _MADE:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _MADE.add(path.parent)
         blob = marshal.dumps((FORMAT, parsed.title, parsed.published, [tuple(h) for h in parsed.headings], columns))
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:12]}.", dir=path.parent)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(blob)
+            tmp.write_bytes(blob)
             os.replace(tmp, path)
         finally:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
     except (OSError, ValueError):
-        pass  # a cache we cannot write only costs time
+        _MADE.discard(path.parent)  # a cache we cannot write only costs time
 
 
 def load_case(path: str | Path, case_id: str | None = None, problems: list[Problem] | None = None,

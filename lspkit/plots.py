@@ -34,6 +34,18 @@ PALETTE: dict[str, str] = {
 }
 NO_DIMENSION = "#CC79A7"  # themes with no parent element
 
+# A figure grows with the cases it shows up to MAX_INCHES on its long side; past MAX_LABELLED rows
+# or columns of cases it stops writing a label or number on each one (they would overlap) and says
+# how many it draws. Every case is still drawn: a national corpus of 3,000 partnerships gives a
+# readable overview of bounded size, not a poster a hundred metres long.
+MAX_INCHES = 14.0
+MAX_LABELLED = 60
+
+
+def _extent(n: int, per: float, base: float) -> float:
+    """The length in inches of a side holding ``n`` rows at ``per`` inches each, capped."""
+    return min(per * n + base, MAX_INCHES)
+
 STYLE: dict[str, object] = {
     "font.family": "DejaVu Sans",
     "font.size": 9,
@@ -117,25 +129,32 @@ def balance_plot(balance: pd.DataFrame, ax: Axes | None = None, labels: Mapping[
     transformational share to the right, the balance index written at the end of each row."""
     with _style():
         if ax is None:
-            _, ax = plt.subplots(figsize=(7, 0.45 * len(balance) + 1.2))
+            _, ax = plt.subplots(figsize=(7, _extent(len(balance), 0.45, 1.2)))
         rows = balance.reset_index(drop=True)
+        dense = len(rows) > MAX_LABELLED
         y = np.arange(len(rows))[::-1]
         ax.barh(y, -rows["transactional_share"].fillna(0).to_numpy(), color=PALETTE["transactional"],
                 label="transactional")
         ax.barh(y, rows["transformational_share"].fillna(0).to_numpy(), color=PALETTE["transformational"],
                 label="transformational")
         names = [f"{_label([c], labels)[0]} · {u}" for c, u in zip(rows["case_id"].astype(str), rows["units_of"])]
-        ax.set_yticks(y, names)
+        if dense:
+            ax.set_yticks([])
+            ax.set_ylabel(f"{len(rows)} rows (cases × unit sets), in table order from the top")
+            ax.set_ylim(-0.5, len(rows) - 0.5)
+        else:
+            ax.set_yticks(y, names)
         ax.axvline(0, color="black", linewidth=0.8)
         ax.set_xlim(-1, 1)
         ax.set_xticks([-1, -0.5, 0, 0.5, 1], ["1.0", "0.5", "0", "0.5", "1.0"])
         ax.set_xlabel("share of coded units: transactional ←  → transformational")
-        for yi, b in zip(y, rows["balance_index"]):
-            ax.text(1.02, yi, "n/a" if pd.isna(b) else f"{b:+.2f}", va="center", fontsize=8,
-                    transform=ax.get_yaxis_transform())
-        ax.text(1.02, len(rows) - 0.35, "index", fontsize=8, transform=ax.get_yaxis_transform())
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / max(len(rows), 1)), ncol=2, frameon=False,
-                  fontsize=8)
+        if not dense:
+            for yi, b in zip(y, rows["balance_index"]):
+                ax.text(1.02, yi, "n/a" if pd.isna(b) else f"{b:+.2f}", va="center", fontsize=8,
+                        transform=ax.get_yaxis_transform())
+            ax.text(1.02, len(rows) - 0.35, "index", fontsize=8, transform=ax.get_yaxis_transform())
+        below = 0.6 / max(len(rows), 1) if not dense else 0.6 / MAX_LABELLED
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - below), ncol=2, frameon=False, fontsize=8)
     return ax
 
 
@@ -150,14 +169,19 @@ def heatmap(matrix: pd.DataFrame, ax: Axes | None = None, labels: Mapping[str, s
         fmt = ".0f" if np.allclose(values, np.round(values)) else ".2f"
     with _style():
         if ax is None:
-            _, ax = plt.subplots(figsize=(0.55 * matrix.shape[1] + 2.5, 0.5 * matrix.shape[0] + 1.8))
-        image = ax.imshow(values, aspect="auto", cmap="Blues", vmin=0)
+            _, ax = plt.subplots(figsize=(_extent(matrix.shape[1], 0.55, 2.5), _extent(matrix.shape[0], 0.5, 1.8)))
+        dense = matrix.shape[0] > MAX_LABELLED
+        image = ax.imshow(values, aspect="auto", cmap="Blues", vmin=0, **({"interpolation": "nearest"} if dense else {}))
         ax.set_xticks(range(matrix.shape[1]), _label(matrix.columns, labels), rotation=45, ha="right")
-        ax.set_yticks(range(matrix.shape[0]), _label(matrix.index, labels))
-        top = values.max() if values.size else 0
-        for (i, j), v in np.ndenumerate(values):
-            ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=8,
-                    color="white" if top and v > 0.6 * top else "black")
+        if dense:
+            ax.set_yticks([])
+            ax.set_ylabel(f"{matrix.shape[0]} {matrix.index.name or 'rows'}, in table order from the top")
+        else:
+            ax.set_yticks(range(matrix.shape[0]), _label(matrix.index, labels))
+            top = values.max() if values.size else 0
+            for (i, j), v in np.ndenumerate(values):
+                ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=8,
+                        color="white" if top and v > 0.6 * top else "black")
         if colours:
             for tick, code in zip(ax.get_xticklabels(), matrix.columns):
                 tick.set_color(colours.get(str(code), "black"))
@@ -169,26 +193,35 @@ def heatmap(matrix: pd.DataFrame, ax: Axes | None = None, labels: Mapping[str, s
 def theme_dot_matrix(presence: pd.DataFrame, ax: Axes | None = None, labels: Mapping[str, str] | None = None,
                      colours: Mapping[str, str] | None = None) -> Axes:
     """Themes × cases from :func:`~lspkit.analysis.theme_presence`: a dot where a theme occurs,
-    its area proportional to the number of units, its colour the theme's dimension."""
+    its area proportional to the number of units, its colour the theme's dimension. Past
+    ``MAX_LABELLED`` cases each occurrence is a thin tick instead, so gaps show where a theme is absent."""
     themes = list(dict.fromkeys(presence["theme_id"].astype(str)))
     cases = list(dict.fromkeys(presence["case_id"].astype(str)))
     with _style():
         if ax is None:
-            _, ax = plt.subplots(figsize=(1.3 * len(cases) + 3.2, 0.3 * len(themes) + 1.2))
+            _, ax = plt.subplots(figsize=(_extent(len(cases), 1.3, 3.2), _extent(len(themes), 0.3, 1.2)))
+        dense = len(cases) > MAX_LABELLED
         tpos = {t: i for i, t in enumerate(themes[::-1])}
         cpos = {c: i for i, c in enumerate(cases)}
         shown = presence[presence["units"] > 0]
         x = shown["case_id"].astype(str).map(cpos).to_numpy()
         y = shown["theme_id"].astype(str).map(tpos).to_numpy()
         c = [(colours or {}).get(t, PALETTE["transformational"]) for t in shown["theme_id"].astype(str)]
-        ax.scatter(x, y, s=40 * shown["units"].to_numpy(dtype=float), c=c, zorder=3)
-        for xi, yi, n in zip(x, y, shown["units"]):
-            ax.annotate(str(int(n)), (xi, yi), xytext=(9, -3), textcoords="offset points", fontsize=7)
-        ax.set_xticks(range(len(cases)), _label(cases, labels))
+        area = 40 * shown["units"].to_numpy(dtype=float)
+        if dense:  # dots would be specks: a tick per case where the theme occurs, gaps where it does not
+            ax.scatter(x, y, s=120, c=c, marker="|", linewidths=0.6, zorder=3)
+            ax.set_xticks([])
+            ax.set_xlabel(f"{len(cases)} cases, in table order from the left (a tick where the theme occurs)")
+        else:
+            ax.scatter(x, y, s=area, c=c, zorder=3)
+            for xi, yi, n in zip(x, y, shown["units"]):
+                ax.annotate(str(int(n)), (xi, yi), xytext=(9, -3), textcoords="offset points", fontsize=7)
+            ax.set_xticks(range(len(cases)), _label(cases, labels))
         ax.set_yticks(range(len(themes)), _label(themes[::-1], labels))
         ax.set_xlim(-0.6, len(cases) - 0.4)
         ax.set_ylim(-0.7, len(themes) - 0.3)
-        ax.grid(True, color="#dddddd", zorder=0)
+        if not dense:
+            ax.grid(True, color="#dddddd", zorder=0)
         ax.legend(handles=_legend_handles() + [Patch(color=NO_DIMENSION, label="no parent element")],
                   loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
     return ax

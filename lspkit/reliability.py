@@ -116,15 +116,19 @@ def percent_agreement(data: Sequence[Sequence[float]] | np.ndarray) -> float:
     66.67
     """
     matrix = np.array([[np.nan if v is None else v for v in row] for row in data], dtype=float)
-    shares = []
-    for column in matrix.T:
-        vals = column[~np.isnan(column)]
-        m = vals.size
-        if m < 2:
-            continue
-        _, counts = np.unique(vals, return_counts=True)
-        shares.append(float((counts * (counts - 1)).sum()) / (m * (m - 1)))
-    return 100 * float(np.mean(shares)) if shares else float("nan")
+    if matrix.ndim != 2:
+        return float("nan")
+    rated = ~np.isnan(matrix)
+    m = rated.sum(axis=0)
+    pairable = m >= 2
+    if not pairable.any():
+        return float("nan")
+    agreeing = np.zeros(matrix.shape[1], dtype=np.int64)  # per unit: ordered pairs of coders that agree
+    for value in np.unique(matrix[rated]):
+        counts = (matrix == value).sum(axis=0)
+        agreeing += counts * (counts - 1)
+    m = m[pairable]
+    return 100 * float(np.mean(agreeing[pairable] / (m * (m - 1))))
 
 
 def kappa_band(kappa: float) -> str:
@@ -216,14 +220,22 @@ def decisions(corpus: Corpus, coders: Sequence[str], kind: CodeKind = "element",
     cover = cover[cover.sum(axis=1) >= 2]
     codes = corpus.codes.loc[corpus.codes["kind"] == kind, "code_id"].tolist()
     coded = corpus.codings[corpus.codings["coder"].isin(coders) & corpus.codings["code_id"].isin(codes)]
-    given = set(zip(coded["unit_id"], coded["code_id"], coded["coder"]))
-    rows = []
-    for unit_id, flags in cover.iterrows():
-        for code_id in codes:
-            for coder in coders:
-                value = (1.0 if (unit_id, code_id, coder) in given else 0.0) if flags[coder] else np.nan
-                rows.append((unit_id, code_id, coder, value))
-    return pd.DataFrame(rows, columns=["unit_id", "code_id", "coder", "applied"])
+    n_units, n_codes, n_coders = len(cover), len(codes), len(coders)
+    # applied[unit, code, coder]: NaN where the coder does not cover the unit, else 0, then 1 where coded
+    covered = cover[list(coders)].to_numpy(dtype=bool)
+    applied = np.where(covered[:, None, :], 0.0, np.nan).repeat(n_codes, axis=1) if n_codes else \
+        np.empty((n_units, 0, n_coders))
+    u = cover.index.get_indexer(coded["unit_id"])
+    c = pd.Index(codes).get_indexer(coded["code_id"])
+    k = pd.Index(list(coders)).get_indexer(coded["coder"])
+    hit = u >= 0
+    u, c, k = u[hit], c[hit], k[hit]
+    on = covered[u, k]  # a coding of a unit its coder does not cover stays NaN
+    applied[u[on], c[on], k[on]] = 1.0
+    return pd.DataFrame({"unit_id": np.repeat(cover.index.to_numpy(dtype=object), n_codes * n_coders),
+                         "code_id": np.tile(np.repeat(np.asarray(codes, dtype=object), n_coders), n_units),
+                         "coder": np.tile(np.asarray(list(coders), dtype=object), n_units * n_codes),
+                         "applied": applied.reshape(-1)})
 
 
 # -- the tables ------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from .codings import atomic_write_bytes
 from .corpus import CASE_ID_RE, data_files, default_data_dir, load_corpus
 from .errors import LspkitError, Problem
 
@@ -82,14 +83,9 @@ def clean_notebook(nb: Any) -> Any:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    """Write text atomically with ``\\n`` line ends; the file gets the usual permissions (a
+    published page must be readable by the web server), not a temp file's 0600."""
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def execute_notebook(source: Path, target: Path, parameters: dict[str, Any] | None = None,

@@ -7,6 +7,7 @@ temporary outputs folder, usually with one case to keep it quick.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -98,8 +99,15 @@ def test_data_text_is_escaped_in_the_published_html(tmp_path, data_copy):
     unit, code, coder, _ = lines[row].split(",", 3)
     lines[row] = f'{unit},{code},{coder},"<script>alert(1)</script> & <b>bold</b>"'
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert _run(tmp_path, data_copy, "--notebook", "case_profile", "--lsp", "bolton") == 0
-    page = (tmp_path / "out" / "site" / "case_profile-bolton.html").read_text(encoding="utf-8")
+    umask = os.umask(0o022)  # the usual umask, whatever the test machine's
+    try:
+        assert _run(tmp_path, data_copy, "--notebook", "case_profile", "--lsp", "bolton") == 0
+    finally:
+        os.umask(umask)
+    page_path = tmp_path / "out" / "site" / "case_profile-bolton.html"
+    page = page_path.read_text(encoding="utf-8")
+    for published in (page_path, tmp_path / "out" / "site" / "index.html"):
+        assert published.stat().st_mode & 0o044 == 0o044  # a web server running as another user can read it
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page
     assert "<script>alert(1)" not in page and "<b>bold</b>" not in page
 

@@ -36,6 +36,8 @@ def test_coding_with_unknown_unit_code_and_coder(data_copy):
     assert f"researcher.csv, row {n + 1}: unknown unit 'bolton.p99'" in message
     assert f"researcher.csv, row {n + 2}: unknown code 'leadershp'" in message
     assert f"researcher.csv, row {n + 3}: unknown coder 'bob'" in message
+    at = [message.index(f"researcher.csv, row {n + k}:") for k in (1, 2, 3)]
+    assert at == sorted(at)  # reported in row order
 
 
 def test_coding_a_boilerplate_unit_or_typing_structure_codings(data_copy):
@@ -58,6 +60,7 @@ def test_duplicate_ids(data_copy):
                     encoding="utf-8")
     message = _errors(data_copy)
     assert f"researcher.csv, row {n + 1}: duplicate coding" in message
+    assert "(first at researcher.csv row 2)" in message  # the row it repeats, so the reader knows which to keep
     assert "cases.csv, row 5: duplicate case_id 'bolton' (first at row 3)" in message
     assert f"coders.csv, row {n_coders + 1}: duplicate coder 'researcher'" in message
     assert re.search(r"codebook.yml, line \d+: duplicate code id 'style'", message)
