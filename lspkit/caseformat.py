@@ -214,7 +214,6 @@ def parse_case_text(text: str, case_id: str, file: str = "<text>",
             problem(line, "text before the 'Background' heading", "front matter ends at the title block and date")
             continue
         kind = SECTIONS[section_index][2]
-        lead = len(line.text) - len(line.text.lstrip())
         first_char = stripped[0]
 
         # A page break splits a unit: the rest follows a blank line and starts in lower case.

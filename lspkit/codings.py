@@ -23,6 +23,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import LspkitError, Problem, ProblemLog
@@ -133,7 +134,7 @@ def read_csv_columns(path: Path, required: list[str], log: ProblemLog) -> tuple[
                 f"the header must include {','.join(required)}")
         return {c: [] for c in required}, []
     width = len(header)
-    columns = _whole_rows(text, reader_after_header(), width)
+    columns = _whole_rows(text, width)
     if columns is not None:
         columns = [[v.strip() for v in values] for values in columns]
         if "" in columns[0]:  # maybe a blank row, which the row reader skips
@@ -147,24 +148,43 @@ def read_csv_columns(path: Path, required: list[str], log: ProblemLog) -> tuple[
     return dict(zip(header, columns)), lines
 
 
-def _whole_rows(text: str, reader, width: int) -> list[tuple[str, ...]] | None:
-    """The columns of the common case, read at C speed: every row one line and full width.
+def _whole_rows(text: str, width: int) -> list[list[str]] | None:
+    """The columns of the common case, read at C speed: every record one line of ``width`` fields.
 
-    Returns ``None`` (and the caller reads row by row, reporting what it finds) when a record spans
-    lines, a row has the wrong number of fields, or a line is blank. ``reader`` has read the header.
+    Lines without a quotation mark are split by pandas' C parser (a plain split at commas, once
+    their comma counts are checked); lines with one are read by the :mod:`csv` module, so quoting
+    follows exactly the rules of :func:`read_csv_rows`. Returns ``None`` (and the caller reads row
+    by row, reporting what it finds) when a record may span lines, a line has the wrong number of
+    fields, or a line is blank.
     """
-    try:
-        records = list(reader)
-    except csv.Error:
+    if "\r" in text:
+        if "\r" in text.replace("\r\n", ""):
+            return None  # a lone carriage return: a line ending the split below would not see
+        text = text.replace("\r\n", "\n")
+    body = text.split("\n")[1:]
+    if body and body[-1] == "":
+        body.pop()  # the final line break
+    if not body:
+        return [[] for _ in range(width)]
+    quoted = [i for i, line in enumerate(body) if '"' in line]
+    if any(body[i].count('"') % 2 for i in quoted):
+        return None  # an open quotation: a field may run on to the next line
+    commas = width - 1
+    if any(line.count(",") != commas for line in body if '"' not in line):
+        return None  # a blank line, or too few or too many fields
+    quoted_rows = list(csv.reader([body[i] for i in quoted]))
+    if any(len(row) != width for row in quoted_rows):
         return None
-    body_lines = text.count("\n") - 1 + (0 if text.endswith("\n") else 1)
-    if len(records) != body_lines or "\r" in text.replace("\r\n", ""):
-        return None  # a quoted line break, or a line ending the count does not see
-    if not records:
-        return [()] * width
-    if set(map(len, records)) != {width}:
+    frame = pd.read_csv(io.StringIO("\n".join(body)), header=None, names=list(range(width)), dtype=str,
+                        keep_default_na=False, na_filter=False, index_col=False, skip_blank_lines=False,
+                        engine="c")
+    if len(frame) != len(body):
         return None
-    return list(zip(*records))
+    columns = [frame[i].tolist() for i in range(width)]
+    for i, row in zip(quoted, quoted_rows):
+        for column, value in zip(columns, row):
+            column[i] = value
+    return columns
 
 
 def _rows_one_by_one(name: str, reader, width: int, log: ProblemLog) -> tuple[list[list[str]], list[int]]:
@@ -215,14 +235,24 @@ def check_codings(codings: pd.DataFrame, units: pd.DataFrame, codes: pd.DataFram
     dropped silently. The checks run column-wise; only rows with a problem are visited one by one,
     so the reports come in file and row order.
     """
-    unit_ids = codings["unit_id"]
-    known_unit = unit_ids.isin(units["unit_id"]).to_numpy()
-    boiler = unit_ids.isin(units.loc[units["boilerplate"].astype(bool), "unit_id"]).to_numpy()
-    known_code = codings["code_id"].isin(codes["code_id"]).to_numpy()
-    derived = (codings["coder"] == DERIVED_CODER).to_numpy()
-    known_coder = codings["coder"].isin(coders["coder"]).to_numpy()
+    # Each id is looked up once, as a row position (-1: unknown); the duplicate check then works on
+    # integers. A coding of an unknown unit, code or coder is keyed by its id's first occurrence.
     keys = ["unit_id", "code_id", "coder"]
-    duplicate = codings.duplicated(subset=keys, keep="first").to_numpy()
+    looked_up = []
+    for column, table in zip(keys, (units["unit_id"], codes["code_id"], coders["coder"])):
+        values = codings[column].to_numpy(dtype=object)
+        index = pd.Index(table.to_numpy(dtype=object)).drop_duplicates()
+        known = index.get_indexer(values)
+        unknown = known < 0
+        if unknown.any():  # number the unknown ids after the known ones
+            known[unknown] = len(index) + pd.factorize(values[unknown])[0]
+        looked_up.append((known, ~unknown, len(index) + int(unknown.sum())))
+    (unit, known_unit, n_units), (code, known_code, n_codes), (coder, known_coder, n_coders) = looked_up
+    first_units = units.drop_duplicates("unit_id")
+    boiler = np.zeros(len(codings), dtype=bool)
+    boiler[known_unit] = first_units["boilerplate"].to_numpy(dtype=bool)[unit[known_unit]]
+    derived = (codings["coder"].to_numpy(dtype=object) == DERIVED_CODER)
+    duplicate = pd.Series((unit * n_codes + code) * n_coders + coder).duplicated(keep="first").to_numpy()
     bad = ~known_unit | boiler | ~known_code | derived | ~known_coder | duplicate
     if not bad.any():
         return codings.reset_index(drop=True)

@@ -19,6 +19,13 @@ FILES = {
     "too many fields": HEADER + "a.p04,goals,r,x,y\na.p06,style,r,\n",
     "header only": HEADER,
     "quoted comma": HEADER + 'a.p04,goals,r,"one, two"\n',
+    "doubled quotes": HEADER + 'a.p04,goals,r,"say ""yes"", then go"\na.p05,style,r,x""y\n',
+    "stray quote mid field": HEADER + 'a.p04,goals,r,5" wide\na.p05,style,r,\n',
+    "text after a closing quote": HEADER + 'a.p04,goals,r,"quoted"tail\n',
+    "three-line quoted field": HEADER + 'a.p04,goals,r,"one\ntwo\nthree"\na.p05,style,r,\n',
+    "quoted line break in the header": 'unit_id,code_id,coder,"me\nmo"\na.p04,goals,r,x\n',
+    "lone carriage returns": HEADER.replace("\n", "\r") + "a.p04,goals,r,\ra.p05,style,r,\r",
+    "many plain rows": HEADER + "".join(f"a.p{i:02d},goals,r,memo {i}\n" for i in range(40)),
 }
 
 
@@ -42,3 +49,12 @@ def test_a_short_row_is_reported_with_its_line(tmp_path):
     columns, lines = read_csv_columns(path, ["unit_id", "code_id", "coder"], log)
     assert lines == [2, 4] and columns["unit_id"] == ["a.p04", "a.p06"]
     assert "row 3: has 2 fields, the header has 4" in str(log.problems[0])
+
+
+def test_ordinary_files_take_the_column_reader_and_odd_ones_the_row_reader():
+    from lspkit.codings import _whole_rows
+
+    assert _whole_rows(FILES["plain"], 4) is not None
+    assert _whole_rows(FILES["quoted comma"], 4) is not None  # quoted memos are common: still fast
+    for odd in ("quoted line break", "blank rows", "too few fields", "lone carriage returns"):
+        assert _whole_rows(FILES[odd], 4) is None, odd
