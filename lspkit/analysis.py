@@ -120,13 +120,6 @@ def _mask_labels(names: Sequence[str], sep: str) -> Callable[[int], str]:
     return label
 
 
-def _excerpt(text: str, words: int) -> str:
-    """The first ``words`` words of ``text``, with '…' when cut (only the words needed are split)."""
-    parts = text.split(None, words)
-    cut = len(parts) > words
-    return " ".join(parts[:words]) + "…" if cut else " ".join(parts)
-
-
 def _take(column: pd.Series, rows: np.ndarray) -> pd.Series:
     """The values of a frame's column at row positions, keeping the column's dtype, on a fresh index."""
     return column.iloc[rows].reset_index(drop=True)
@@ -282,16 +275,26 @@ def evidence(corpus: Corpus, coder: str = "researcher", excerpt_words: int = 12,
     >>> evidence(load_corpus().case("bolton"), coder="structure", excerpt_words=3).iloc[0].tolist()
     ['bolton', 'goals', 'bolton.p04', 'Bolton ¶4', 'Bolton was one…']
     """
-    coded = _coded(corpus, coder, kind, kinds)
+    coded, excerpts = _excerpted(corpus, coder, excerpt_words, kinds, kind)
     units = corpus.units
-    uniq, first = np.unique(coded.unit, return_inverse=True)
-    texts = units["text"].to_numpy(dtype=object)[uniq]
-    excerpts = pd.Series([_excerpt(t, excerpt_words) for t in texts], dtype=str)[first].reset_index(drop=True)
     return pd.DataFrame({"case_id": _take(units["case_id"], coded.unit),
                          "code_id": _take(corpus.codes["code_id"], coded.code),
                          "unit_id": _take(units["unit_id"], coded.unit),
                          "citation": _take(units["citation"], coded.unit),
-                         "excerpt": excerpts})
+                         "excerpt": pd.Series(excerpts, dtype=str)})
+
+
+def _excerpted(corpus: Corpus, coder: str, words: int, kinds: Sequence[str],
+               kind: str) -> tuple[_Coded, np.ndarray]:
+    """One coder's codings (see :func:`_coded`) and, for each, its unit's excerpt (each unit cut once)."""
+    coded = _coded(corpus, coder, kind, kinds)
+    new_unit = np.ones(len(coded.unit), dtype=bool)  # the codings come sorted by unit
+    new_unit[1:] = coded.unit[1:] != coded.unit[:-1]
+    texts = corpus.units["text"].to_numpy(dtype=object)[coded.unit[new_unit]]
+    cut = [" ".join(p[:words]) + "…" if len(p) > words else " ".join(p) for p in (t.split(None, words) for t in texts)]
+    per_unit = np.empty(len(cut), dtype=object)
+    per_unit[:] = cut
+    return coded, per_unit[np.cumsum(new_unit) - 1]
 
 
 def framework_matrix(corpus: Corpus, coder: str = "researcher", excerpt_words: int = 12,
@@ -306,18 +309,16 @@ def framework_matrix(corpus: Corpus, coder: str = "researcher", excerpt_words: i
     >>> fm.loc["bolton", "staff_skills"].splitlines()[2]
     'Bolton ¶8: In 2007, the Council…'
     """
-    rows = evidence(corpus, coder, excerpt_words, kinds)
+    coded, excerpts = _excerpted(corpus, coder, excerpt_words, kinds, "element")
     n_cases, elements = len(corpus.cases), corpus.elements
-    case_row = pd.Index(corpus.case_ids, dtype=object).get_indexer(rows["case_id"].to_numpy(dtype=object))
-    column = pd.Index(elements, dtype=object).get_indexer(rows["code_id"].to_numpy(dtype=object))
-    cell = case_row * len(elements) + column
+    cell = coded.case * len(elements) + _element_index(corpus)[coded.code]
     order = np.argsort(cell, kind="stable")  # cell by cell, document order within each
-    entries = [f"{c}: {e}" for c, e in zip(rows["citation"].to_numpy(dtype=object)[order],
-                                            rows["excerpt"].to_numpy(dtype=object)[order])]
+    citations = corpus.units["citation"].to_numpy(dtype=object)[coded.unit]
+    entries = [f"{c}: {e}" for c, e in zip(citations[order], excerpts[order])]
     cells = np.full(n_cases * len(elements), "", dtype=object)
     sorted_cells = cell[order]
-    bounds = np.flatnonzero(np.diff(sorted_cells)) + 1
-    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(order)]):
+    bounds = (np.flatnonzero(np.diff(sorted_cells)) + 1).tolist()
+    for lo, hi in zip([0] + bounds, bounds + [len(order)]):
         if hi > lo:
             cells[sorted_cells[lo]] = "\n".join(entries[lo:hi])
     table = pd.DataFrame(cells.reshape(n_cases, len(elements)), index=pd.Index(corpus.case_ids),
@@ -504,7 +505,8 @@ def retrieve(corpus: Corpus, code: str | None = None, case: str | None = None, c
     """The coded units for any code, case and coder, with citations, in document order.
 
     ``code`` may be an element or a theme; with ``include_subthemes`` a theme's nested themes are
-    retrieved too. Columns: ``citation, case_id, unit_id, kind, code_id, coder, memo, text``.
+    retrieved too (an element's rows are its own codings only, so they match the element's count in
+    :func:`case_code_matrix`). Columns: ``citation, case_id, unit_id, kind, code_id, coder, memo, text``.
 
     >>> from lspkit import load_corpus
     >>> retrieve(load_corpus(), code="standards", case="bolton", coder="structure")["citation"].tolist()
@@ -531,8 +533,10 @@ def retrieve(corpus: Corpus, code: str | None = None, case: str | None = None, c
             raise LspkitError([Problem("parameter code", "", f"unknown code {code!r}",
                                        "valid codes: " + ", ".join(corpus.codes["code_id"]))])
         wanted = {code}
-        if include_subthemes:
-            parents = corpus.codes.set_index("code_id")["parent"].dropna()
+        if include_subthemes:  # nested codes of the same kind: a theme's sub-themes, never an element's themes
+            kind_of = corpus.codes.set_index("code_id")["kind"]
+            same_kind = corpus.codes[corpus.codes["kind"] == kind_of[code]]
+            parents = same_kind.set_index("code_id")["parent"].dropna()
             grew = True
             while grew:
                 more = set(parents[parents.isin(wanted)].index) - wanted
@@ -665,12 +669,14 @@ def section_units(corpus: Corpus, section: str | None = None, kind: str | None =
     >>> section_units(load_corpus().case("bolton"), kind="question")["citation"].tolist()
     ['Bolton, question 1', 'Bolton, question 2', 'Bolton, question 3']
     """
-    units = corpus.units[~corpus.units["boilerplate"]]
+    units = corpus.units
+    keep = ~units["boilerplate"].to_numpy(dtype=bool)
     if section is not None:
-        units = units[units["section"] == section]
+        keep &= (units["section"] == section).to_numpy(dtype=bool)
     if kind is not None:
-        units = units[units["kind"] == kind]
-    return units[["citation", "case_id", "unit_id", "heading", "text"]].reset_index(drop=True)
+        keep &= (units["kind"] == kind).to_numpy(dtype=bool)
+    rows = np.flatnonzero(keep)  # select the rows first, then copy only their five columns
+    return pd.DataFrame({col: _take(units[col], rows) for col in ("citation", "case_id", "unit_id", "heading", "text")})
 
 
 def learning_points(corpus: Corpus, wide: bool = False) -> pd.DataFrame:

@@ -160,6 +160,18 @@ def test_retrieve_by_code_case_and_coder(tiny):
         A.retrieve(tiny, code="nonsense")
 
 
+def test_every_matrix_cell_is_the_number_of_units_retrieve_lists(corpus):
+    # The notebooks' tracing promise: a cell of the case x element matrix is exactly the units
+    # retrieve() returns for that case, element and coder (the element's themes are not added).
+    for coder in ("researcher", "structure"):
+        matrix = A.case_code_matrix(corpus, coder)
+        for case_id in corpus.case_ids:
+            for element in corpus.elements:
+                rows = A.retrieve(corpus, code=element, case=case_id, coder=coder, kinds=A.EVIDENCE_KINDS)
+                assert rows["unit_id"].is_unique and set(rows["code_id"]) <= {element}
+                assert len(rows) == matrix.loc[case_id, element], (coder, case_id, element)
+
+
 def test_cohen_kappa_worked_example():
     # The standard worked example (Wikipedia, "Cohen's kappa"): 50 proposals, both yes 20, A yes B no 5,
     # A no B yes 10, both no 15: p_o = 0.7, p_e = 0.5, kappa = 0.4.
