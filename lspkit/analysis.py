@@ -70,12 +70,7 @@ def _coded(corpus: Corpus, coder: str | None, code_kind: str | None = None,
     pos = _positions(corpus)
     if coder is not None:
         corpus.check_coder(coder)
-        rows = pos.coder_rows(coder)
-    else:
-        rows = np.arange(len(pos.coding_unit))
-    unit, code = pos.coding_unit[rows], pos.coding_code[rows]
-    keep = (unit >= 0) & (code >= 0)
-    rows, unit, code = rows[keep], unit[keep], code[keep]
+    rows, unit, code = pos.known(coder)
     units_ok = _unit_mask(corpus, kinds) if kinds is not None else ~corpus.units["boilerplate"].to_numpy(dtype=bool)
     keep = units_ok[unit] & (pos.unit_case[unit] >= 0)
     if code_kind is not None:
@@ -513,15 +508,11 @@ def retrieve(corpus: Corpus, code: str | None = None, case: str | None = None, c
     ['Bolton ¶22', 'Bolton ¶23', 'Bolton ¶24', 'Bolton ¶25']
     """
     pos = _positions(corpus)
-    rows = np.arange(len(pos.coding_unit))
     if case is not None:
         corpus.check_case(case)
     if coder is not None:
         corpus.check_coder(coder)
-        rows = pos.coder_rows(coder)
-    unit, code_row = pos.coding_unit[rows], pos.coding_code[rows]
-    keep = (unit >= 0) & (code_row >= 0)
-    rows, unit, code_row = rows[keep], unit[keep], code_row[keep]
+    rows, unit, code_row = pos.known(coder)
     units = corpus.units
     keep = ~units["boilerplate"].to_numpy(dtype=bool)[unit]
     if case is not None:

@@ -106,6 +106,15 @@ class Positions:
             rows = self._by_coder[coder] = np.flatnonzero(self.coding_coder == coder)
         return rows
 
+    def known(self, coder: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(rows, unit, code)``: the codings of one coder (every coder's for ``None``) that name a
+        known unit and code: their rows in ``codings`` and the rows of their unit and code, in the
+        codings' order."""
+        rows = self.coder_rows(coder) if coder is not None else np.arange(len(self.coding_unit))
+        unit, code = self.coding_unit[rows], self.coding_code[rows]
+        keep = (unit >= 0) & (code >= 0)
+        return rows[keep], unit[keep], code[keep]
+
     @classmethod
     def of(cls, cases: pd.DataFrame, units: pd.DataFrame, codes: pd.DataFrame,
            codings: pd.DataFrame) -> "Positions":
@@ -251,14 +260,10 @@ class Corpus:
         pos = self.positions
         if coder is not None:
             self.check_coder(coder)
-            rows = pos.coder_rows(coder)
-        else:
-            rows = np.arange(len(self.codings))
-        unit, code = pos.coding_unit[rows], pos.coding_code[rows]
-        keep = (unit >= 0) & (code >= 0)
+        rows, unit, code = pos.known(coder)
         if kind is not None:
-            keep &= (codes["code_kind"].to_numpy(dtype=object) == kind)[code]
-        rows, unit, code = rows[keep], unit[keep], code[keep]
+            keep = (codes["code_kind"].to_numpy(dtype=object) == kind)[code]
+            rows, unit, code = rows[keep], unit[keep], code[keep]
         coder_rank = pd.factorize(pos.coding_coder[rows], sort=True)[0]
         order = np.lexsort((coder_rank, code, unit))  # stable: ties keep the codings' order
         rows, unit, code = rows[order], unit[order], code[order]
