@@ -16,9 +16,8 @@ size's peak), measures:
   wall time (kernel start, the notebook, its page), and the peak memory of its largest process.
 
 Times are the best of ``--repeat`` runs (one run once a call takes over 10 s), each result kept
-until its clock has stopped. The table shows each
-size and the growth ratio between successive sizes, then which targets hold; the long form goes to
-``outputs/benchmarks.csv``. Targets (issue 6, a 2-core machine): at 3,000 cases load+validate
+until its clock has stopped. The table shows each size and the growth ratio between successive
+sizes, then which targets hold; the long form goes to ``outputs/benchmarks.csv``. Targets (issue 6, a 2-core machine): at 3,000 cases load+validate
 < 3 s, all analyses < 2 s, peak memory < 2 GiB, and 10x the cases at most 12x the time (judged on
 the 300 -> 3,000 step, where the times are long enough to mean something).
 

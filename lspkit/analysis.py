@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Literal, NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 
-from .corpus import Corpus
+from .corpus import Corpus, Positions
 from .errors import LspkitError, Problem
 from .reliability import cohen_kappa  # noqa: F401  (moved to lspkit.reliability; kept importable here)
 
@@ -55,7 +55,7 @@ def _unit_mask(corpus: Corpus, kinds: Sequence[str]) -> np.ndarray:
     return ~units["boilerplate"].to_numpy(dtype=bool) & units["kind"].isin(list(kinds)).to_numpy(dtype=bool)
 
 
-def _positions(corpus: Corpus):
+def _positions(corpus: Corpus) -> Positions:
     pos = corpus.positions
     if not pos.unique:
         raise LspkitError([Problem(str(corpus.data_dir), "", "unit, code or case ids are not unique",
@@ -94,6 +94,30 @@ def _element_index(corpus: Corpus) -> np.ndarray:
 def _code_dimensions(corpus: Corpus) -> np.ndarray:
     """Each code row's dimension as a string ('nan' for themes without one)."""
     return corpus.codes["dimension"].astype(str).to_numpy(dtype=object)
+
+
+def _first_of_unit(unit: np.ndarray) -> np.ndarray:
+    """For codings sorted by unit (as :func:`_coded` gives them): True at each unit's first coding."""
+    first = np.ones(len(unit), dtype=bool)
+    first[1:] = unit[1:] != unit[:-1]
+    return first
+
+
+def _runs(sorted_keys: np.ndarray) -> tuple[list[int], list[int]]:
+    """The ``(starts, ends)`` of the runs of equal values in a sorted array (none when it is empty)."""
+    if not len(sorted_keys):
+        return [], []
+    bounds = (np.flatnonzero(np.diff(sorted_keys)) + 1).tolist()
+    return [0] + bounds, bounds + [len(sorted_keys)]
+
+
+def _element_bits(corpus: Corpus, coded: _Coded, flags: np.ndarray | None = None) -> np.ndarray:
+    """Per unit row, a bit mask of the elements it is coded to (bit i: the i-th element in 7S order),
+    from the element codings in ``coded`` (restricted by ``flags``)."""
+    unit, code = (coded.unit, coded.code) if flags is None else (coded.unit[flags], coded.code[flags])
+    bits = np.zeros(len(corpus.units), dtype=np.int64)
+    np.bitwise_or.at(bits, unit, np.left_shift(1, _element_index(corpus)[code]).astype(np.int64))
+    return bits
 
 
 def _per_unit(corpus: Corpus, unit: np.ndarray, flags: np.ndarray | None = None) -> np.ndarray:
@@ -147,8 +171,7 @@ def element_profile(corpus: Corpus, coder: str = "researcher",
     cell = coded.case * n_elements + element
     units = np.bincount(cell, minlength=n_cases * n_elements)
     word_sum = np.bincount(cell, weights=words, minlength=n_cases * n_elements).astype(np.int64)
-    first = np.ones(len(coded.unit), dtype=bool)  # each coded unit once, for the case totals
-    first[1:] = coded.unit[1:] != coded.unit[:-1]
+    first = _first_of_unit(coded.unit)  # each coded unit once, for the case totals
     n = np.repeat(np.bincount(coded.case[first], minlength=n_cases), n_elements)
     w = np.repeat(np.bincount(coded.case[first], weights=words[first], minlength=n_cases), n_elements)
     elements = np.tile(np.asarray(corpus.elements, dtype=object), n_cases)
@@ -283,8 +306,7 @@ def _excerpted(corpus: Corpus, coder: str, words: int, kinds: Sequence[str],
                kind: str) -> tuple[_Coded, np.ndarray]:
     """One coder's codings (see :func:`_coded`) and, for each, its unit's excerpt (each unit cut once)."""
     coded = _coded(corpus, coder, kind, kinds)
-    new_unit = np.ones(len(coded.unit), dtype=bool)  # the codings come sorted by unit
-    new_unit[1:] = coded.unit[1:] != coded.unit[:-1]
+    new_unit = _first_of_unit(coded.unit)
     texts = corpus.units["text"].to_numpy(dtype=object)[coded.unit[new_unit]]
     cut = [" ".join(p[:words]) + "…" if len(p) > words else " ".join(p) for p in (t.split(None, words) for t in texts)]
     per_unit = np.empty(len(cut), dtype=object)
@@ -312,10 +334,8 @@ def framework_matrix(corpus: Corpus, coder: str = "researcher", excerpt_words: i
     entries = [f"{c}: {e}" for c, e in zip(citations[order], excerpts[order])]
     cells = np.full(n_cases * len(elements), "", dtype=object)
     sorted_cells = cell[order]
-    bounds = (np.flatnonzero(np.diff(sorted_cells)) + 1).tolist()
-    for lo, hi in zip([0] + bounds, bounds + [len(order)]):
-        if hi > lo:
-            cells[sorted_cells[lo]] = "\n".join(entries[lo:hi])
+    for lo, hi in zip(*_runs(sorted_cells)):
+        cells[sorted_cells[lo]] = "\n".join(entries[lo:hi])
     table = pd.DataFrame(cells.reshape(n_cases, len(elements)), index=pd.Index(corpus.case_ids),
                          columns=pd.Index(elements))
     table.index.name, table.columns.name = "case_id", "element"
@@ -450,21 +470,14 @@ def cooccurrence(corpus: Corpus, coder: str = "researcher", kind: Literal["eleme
     return out[["code_a", "code_b", "units", "dimension_a", "dimension_b", "link"]]
 
 
-
 def interdependence(corpus: Corpus, coder: str = "researcher", kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """The units that link the two dimensions: coded to at least one transformational and one
     transactional element. One row per unit: ``case_id, unit_id, citation, transformational,
     transactional, text`` (the elements joined by '+'), in document order.
     """
     coded = _coded(corpus, coder, "element", kinds)
-    element = _element_index(corpus)[coded.code]
     dim = _code_dimensions(corpus)[coded.code]
-    n_units = len(corpus.units)
-    bits = np.left_shift(1, element).astype(np.int64)
-    tf_mask = np.zeros(n_units, dtype=np.int64)
-    tc_mask = np.zeros(n_units, dtype=np.int64)
-    np.bitwise_or.at(tf_mask, coded.unit[dim == TF], bits[dim == TF])
-    np.bitwise_or.at(tc_mask, coded.unit[dim == TC], bits[dim == TC])
+    tf_mask, tc_mask = _element_bits(corpus, coded, dim == TF), _element_bits(corpus, coded, dim == TC)
     linking = np.flatnonzero((tf_mask > 0) & (tc_mask > 0))  # unit rows: document order
     label = _mask_labels(corpus.elements, "+")
     units = corpus.units
@@ -476,15 +489,12 @@ def interdependence(corpus: Corpus, coder: str = "researcher", kinds: Sequence[s
                          "text": _take(units["text"], linking)})
 
 
-
 def interdependence_summary(corpus: Corpus, coder: str = "researcher",
                             kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """Per case: evidence units coded to any element, how many link the two dimensions, and the share."""
     coded = _coded(corpus, coder, "element", kinds)
     n_cases = len(corpus.cases)
-    first = np.ones(len(coded.unit), dtype=bool)
-    first[1:] = coded.unit[1:] != coded.unit[:-1]
-    n = np.bincount(coded.case[first], minlength=n_cases)
+    n = np.bincount(coded.case[_first_of_unit(coded.unit)], minlength=n_cases)
     linking = interdependence(corpus, coder, kinds)
     case_row = pd.Index(corpus.case_ids, dtype=object).get_indexer(linking["case_id"].to_numpy(dtype=object))
     links = np.bincount(case_row[case_row >= 0], minlength=n_cases)
@@ -545,7 +555,6 @@ def retrieve(corpus: Corpus, code: str | None = None, case: str | None = None, c
     return out
 
 
-
 # -- agreement ---------------------------------------------------------------------------------
 
 def agreement(corpus: Corpus, coder_a: str = "structure", coder_b: str = "researcher") -> pd.DataFrame:
@@ -599,9 +608,7 @@ def departures(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
     coded = _coded(corpus, coder, "element", EVIDENCE_KINDS)
     units = corpus.units
     elements = corpus.elements
-    element = _element_index(corpus)[coded.code]
-    got = np.zeros(len(units), dtype=np.int64)  # per unit row: a bit per element coded
-    np.bitwise_or.at(got, coded.unit, np.left_shift(1, element).astype(np.int64))
+    got = _element_bits(corpus, coded)
     dims = corpus.codes.set_index("code_id")["dimension"].astype(str)
     element_dims = np.array([dims[e] for e in elements], dtype=object)
     allowed = {}  # document dimension -> elements a learning point under it may take
@@ -614,12 +621,12 @@ def departures(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
     lp_ok = np.array([allowed[d] for d in unit_dims], dtype=np.int64)
     departs = np.where(lp, (got & ~lp_ok) != 0, (got & heading_bit) == 0) & (got != 0)
     rows = np.flatnonzero(departs)
-    memo = coded_memos = {}
+    memo: dict[int, str] = {}  # per departing unit: its element codings' memos, in codebook order
     if len(rows):
         memos = corpus.codings["memo"].to_numpy(dtype=object)[coded.row]
         pick = departs[coded.unit] & (memos != "") & pd.notna(memos)
-        for u, m in zip(coded.unit[pick], memos[pick]):  # codebook order within a unit
-            coded_memos[u] = f"{coded_memos[u]} {m}" if u in coded_memos else m
+        for u, m in zip(coded.unit[pick], memos[pick]):
+            memo[u] = f"{memo[u]} {m}" if u in memo else m
     label = _mask_labels(elements, ", ")
     filed_under = np.where(lp[rows], unit_dims[rows], units["heading_element"].astype(str).to_numpy(dtype=object)[rows])
     return pd.DataFrame({"citation": _take(units["citation"], rows),
@@ -630,7 +637,6 @@ def departures(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
                          "memo": pd.Series([memo.get(u, "") for u in rows], dtype=str),
                          "text": _take(units["text"], rows)},
                         columns=["citation", "unit_id", "case_id", "filed_under", "coded_as", "memo", "text"])
-
 
 
 # -- descriptive tables for the notebooks ------------------------------------------------------
@@ -703,10 +709,8 @@ def code_summary(corpus: Corpus, coder: str = "researcher", kind: Literal["eleme
     order = np.argsort(cell, kind="stable")  # case order, codebook order, then document order
     cell = cell[order]
     citations = corpus.units["citation"].to_numpy(dtype=object)[coded.unit[order]]
-    bounds = np.flatnonzero(np.diff(cell)) + 1
-    lo, hi = np.r_[0, bounds].astype(int), np.r_[bounds, len(cell)].astype(int)
-    if not len(cell):
-        lo = hi = np.array([], dtype=int)
+    starts, ends = _runs(cell)
+    lo, hi = np.asarray(starts, dtype=int), np.asarray(ends, dtype=int)
     cells = cell[lo]
     codes = corpus.codes
     return pd.DataFrame({"case_id": _take(corpus.cases["case_id"], cells // n_codes),
@@ -714,7 +718,6 @@ def code_summary(corpus: Corpus, coder: str = "researcher", kind: Literal["eleme
                          "label": _take(codes["label"], cells % n_codes),
                          "units": (hi - lo).astype(int),
                          "citations": pd.Series(["; ".join(citations[a:b]) for a, b in zip(lo, hi)], dtype=str)})
-
 
 
 def coverage(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
@@ -752,19 +755,15 @@ def coverage(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
     return out
 
 
-
 def codebook_usage(corpus: Corpus, kinds: Sequence[str] = EVIDENCE_KINDS + ("question",)) -> pd.DataFrame:
     """The codebook with, for every coder, how many units carry each code.
 
     Columns: ``code_id, label, kind, parent, dimension, definition`` and one count column per coder.
     """
     pos = _positions(corpus)
-    unit, code = pos.coding_unit, pos.coding_code
-    ok = (unit >= 0) & (code >= 0)
-    counted = ~corpus.units["boilerplate"].to_numpy(dtype=bool) & corpus.units["kind"].isin(list(kinds)).to_numpy()
-    ok[ok] = counted[unit[ok]]
-    coder = pd.Index(corpus.coder_ids, dtype=object).get_indexer(pos.coding_coder)
-    ok &= coder >= 0
+    rows, unit, code = pos.known()
+    coder = pd.Index(corpus.coder_ids, dtype=object).get_indexer(pos.coding_coder[rows])
+    ok = _unit_mask(corpus, kinds)[unit] & (coder >= 0)
     n_coders = len(corpus.coder_ids)
     counts = np.bincount(code[ok] * n_coders + coder[ok], minlength=len(corpus.codes) * n_coders)
     out = corpus.codes[["code_id", "label", "kind", "parent", "dimension", "definition"]].reset_index(drop=True)
@@ -773,7 +772,6 @@ def codebook_usage(corpus: Corpus, kinds: Sequence[str] = EVIDENCE_KINDS + ("que
         out[name] = table[:, i]
     out["parent"] = out["parent"].fillna("")
     return out
-
 
 
 def synthesis(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:

@@ -36,40 +36,42 @@ STRUCTURE_UNIT_KINDS = ("paragraph", "quote")  # the units the structure coder's
 CODER_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 
 
-def read_csv_rows(path: Path, required: list[str], log: ProblemLog) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a CSV file as (line number, record), reporting bad encoding, headers and widths."""
+def _open_csv(path: Path, required: list[str], log: ProblemLog) -> tuple[str, list[str]] | None:
+    """A CSV file's text and its header (stripped), or ``None`` after reporting a bad encoding, an
+    empty file or a missing column."""
     name = str(path)
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         log.add(name, f"byte {exc.start}", "cannot be decoded as UTF-8", "save the file as UTF-8 text")
-        return []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
+        return None
+    header = next(_reader(text), None)
+    if header is None:
         log.add(name, "", "the file is empty", f"it needs the header {','.join(required)}")
-        return []
+        return None
     header = [h.strip() for h in header]
     missing = [c for c in required if c not in header]
     if missing:
         log.add(name, "row 1", f"missing column(s) {', '.join(missing)}",
                 f"the header must include {','.join(required)}")
+        return None
+    return text, header
+
+
+def _reader(text: str):
+    return csv.reader(io.StringIO(text, newline=""))
+
+
+def read_csv_rows(path: Path, required: list[str], log: ProblemLog) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a CSV file as (line number, record), reporting bad encoding, headers and widths."""
+    opened = _open_csv(path, required, log)
+    if opened is None:
         return []
-    rows = []
-    try:
-        for record in reader:
-            line = reader.line_num
-            if not any(field.strip() for field in record):
-                continue
-            if len(record) != len(header):
-                log.add(name, f"row {line}", f"has {len(record)} fields, the header has {len(header)}",
-                        "quote fields that contain commas")
-                continue
-            rows.append((line, {h: v.strip() for h, v in zip(header, record)}))
-    except csv.Error as exc:
-        log.add(name, f"row {reader.line_num}", f"malformed CSV: {exc}")
-    return rows
+    text, header = opened
+    reader = _reader(text)
+    next(reader)
+    records, lines = _rows_one_by_one(str(path), reader, len(header), log)
+    return [(line, {h: v.strip() for h, v in zip(header, record)}) for line, record in zip(lines, records)]
 
 
 def load_coders(path: str | Path, log: ProblemLog | None = None) -> pd.DataFrame:
@@ -111,28 +113,10 @@ def read_csv_columns(path: Path, required: list[str], log: ProblemLog) -> tuple[
     The same checks and reports as :func:`read_csv_rows` (encoding, header, field counts, blank
     rows skipped), but no per-row dict: for files of hundreds of thousands of rows.
     """
-    name = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        log.add(name, f"byte {exc.start}", "cannot be decoded as UTF-8", "save the file as UTF-8 text")
+    opened = _open_csv(path, required, log)
+    if opened is None:
         return {c: [] for c in required}, []
-
-    def reader_after_header():
-        reader = csv.reader(io.StringIO(text, newline=""))
-        next(reader, None)
-        return reader
-
-    try:
-        header = [h.strip() for h in next(csv.reader(io.StringIO(text, newline="")))]
-    except StopIteration:
-        log.add(name, "", "the file is empty", f"it needs the header {','.join(required)}")
-        return {c: [] for c in required}, []
-    missing = [c for c in required if c not in header]
-    if missing:
-        log.add(name, "row 1", f"missing column(s) {', '.join(missing)}",
-                f"the header must include {','.join(required)}")
-        return {c: [] for c in required}, []
+    text, header = opened
     width = len(header)
     columns = _whole_rows(text, width)
     if columns is not None:
@@ -142,7 +126,9 @@ def read_csv_columns(path: Path, required: list[str], log: ProblemLog) -> tuple[
     if columns is not None:
         lines = list(range(2, len(columns[0]) + 2))
     else:
-        records, lines = _rows_one_by_one(name, reader_after_header(), width, log)
+        reader = _reader(text)
+        next(reader)
+        records, lines = _rows_one_by_one(str(path), reader, width, log)
         columns = [[v.strip() for v in values] for values in zip(*records)] if records else [[]] * width
     # a repeated header keeps its last column, as read_csv_rows does
     return dict(zip(header, columns)), lines
@@ -193,10 +179,6 @@ def _rows_one_by_one(name: str, reader, width: int, log: ProblemLog) -> tuple[li
     lines: list[int] = []
     try:
         for record in reader:
-            if len(record) == width and record[0].strip():  # the common case: a full row
-                records.append(record)
-                lines.append(reader.line_num)
-                continue
             if not any(field.strip() for field in record):
                 continue
             if len(record) != width:

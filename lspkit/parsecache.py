@@ -30,7 +30,7 @@ import hashlib
 import marshal
 import os
 import sys
-import threading
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -126,24 +126,19 @@ def _read_entry(path: Path) -> tuple[str, str, list[tuple[str, str, int]], dict[
     return title, published, [tuple(h) for h in headings], columns
 
 
-_MADE: set[Path] = set()  # cache folders this process has already created
-
-
 def _write_entry(path: Path, parsed: caseformat.ParsedCase, columns: dict[str, list[Any]]) -> None:
-    """Write one entry atomically (a temp file named for this process and thread, then a rename)."""
-    tmp = path.with_name(f".{path.stem[:12]}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        if path.parent not in _MADE:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _MADE.add(path.parent)
+        path.parent.mkdir(parents=True, exist_ok=True)
         blob = marshal.dumps((FORMAT, parsed.title, parsed.published, [tuple(h) for h in parsed.headings], columns))
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:12]}.", dir=path.parent)
         try:
-            tmp.write_bytes(blob)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(blob)
             os.replace(tmp, path)
         finally:
-            tmp.unlink(missing_ok=True)
+            Path(tmp).unlink(missing_ok=True)
     except (OSError, ValueError):
-        _MADE.discard(path.parent)  # a cache we cannot write only costs time
+        pass  # a cache we cannot write only costs time
 
 
 def load_case(path: str | Path, case_id: str | None = None, problems: list[Problem] | None = None,

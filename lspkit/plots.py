@@ -171,7 +171,7 @@ def heatmap(matrix: pd.DataFrame, ax: Axes | None = None, labels: Mapping[str, s
         if ax is None:
             _, ax = plt.subplots(figsize=(_extent(matrix.shape[1], 0.55, 2.5), _extent(matrix.shape[0], 0.5, 1.8)))
         dense = matrix.shape[0] > MAX_LABELLED
-        image = ax.imshow(values, aspect="auto", cmap="Blues", vmin=0, **({"interpolation": "nearest"} if dense else {}))
+        image = ax.imshow(values, aspect="auto", cmap="Blues", vmin=0, interpolation="nearest" if dense else None)
         ax.set_xticks(range(matrix.shape[1]), _label(matrix.columns, labels), rotation=45, ha="right")
         if dense:
             ax.set_yticks([])
@@ -207,13 +207,12 @@ def theme_dot_matrix(presence: pd.DataFrame, ax: Axes | None = None, labels: Map
         x = shown["case_id"].astype(str).map(cpos).to_numpy()
         y = shown["theme_id"].astype(str).map(tpos).to_numpy()
         c = [(colours or {}).get(t, PALETTE["transformational"]) for t in shown["theme_id"].astype(str)]
-        area = 40 * shown["units"].to_numpy(dtype=float)
         if dense:  # dots would be specks: a tick per case where the theme occurs, gaps where it does not
             ax.scatter(x, y, s=120, c=c, marker="|", linewidths=0.6, zorder=3)
             ax.set_xticks([])
             ax.set_xlabel(f"{len(cases)} cases, in table order from the left (a tick where the theme occurs)")
         else:
-            ax.scatter(x, y, s=area, c=c, zorder=3)
+            ax.scatter(x, y, s=40 * shown["units"].to_numpy(dtype=float), c=c, zorder=3)
             for xi, yi, n in zip(x, y, shown["units"]):
                 ax.annotate(str(int(n)), (xi, yi), xytext=(9, -3), textcoords="offset points", fontsize=7)
             ax.set_xticks(range(len(cases)), _label(cases, labels))

@@ -223,8 +223,7 @@ def decisions(corpus: Corpus, coders: Sequence[str], kind: CodeKind = "element",
     n_units, n_codes, n_coders = len(cover), len(codes), len(coders)
     # applied[unit, code, coder]: NaN where the coder does not cover the unit, else 0, then 1 where coded
     covered = cover[list(coders)].to_numpy(dtype=bool)
-    applied = np.where(covered[:, None, :], 0.0, np.nan).repeat(n_codes, axis=1) if n_codes else \
-        np.empty((n_units, 0, n_coders))
+    applied = np.broadcast_to(np.where(covered, 0.0, np.nan)[:, None, :], (n_units, n_codes, n_coders)).copy()
     u = cover.index.get_indexer(coded["unit_id"])
     c = pd.Index(codes).get_indexer(coded["code_id"])
     k = pd.Index(list(coders)).get_indexer(coded["coder"])
