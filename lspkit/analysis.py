@@ -26,6 +26,8 @@ import pandas as pd
 from .corpus import Corpus, Positions
 from .errors import LspkitError, Problem
 from .reliability import cohen_kappa  # noqa: F401  (moved to lspkit.reliability; kept importable here)
+from .linkanalysis import (link_chains, link_matrix, link_meta_matrix, one_sided,  # noqa: F401  (link analyses,
+                           retrieve_links)  # also reachable as analysis.retrieve_links)
 
 EVIDENCE_KINDS = ("paragraph", "quote", "learning_point")
 NARRATIVE_KINDS = ("paragraph", "quote")
@@ -810,6 +812,6 @@ def synthesis(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
                             f"(index {row.balance_index:+.2f}: {row.transformational} transformational, "
                             f"{row.transactional} transactional units).", "balance"))
     for row in links.itertuples(index=False):
-        out.append((f"{name[row.case_id]}: {row.linking_units} of {row.coded_units} coded units link a "
-                    f"transformational with a transactional element.", "interdependence"))
+        out.append((f"{name[row.case_id]}: {row.linking_units} of {row.coded_units} coded units carry both a "
+                    f"transformational and a transactional element (co-coding, a proxy for links).", "co-coding"))
     return pd.DataFrame(out, columns=["finding", "basis"])

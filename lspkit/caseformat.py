@@ -13,8 +13,16 @@ are written, and the artefacts PDF extraction left in the texts:
 * questions numbered ``1.`` or ``- 1 ``.
 
 Every non-blank line of the body must be one of these; anything else is reported with its line
-number rather than skipped, so no text is silently lost. Character positions (``start``, ``end``)
-are offsets into the decoded text (Python ``str`` indices), the positions REFI-QDA uses too.
+number rather than skipped, so no text is silently lost. So is a control character other than tab
+and the line breaks (a NUL, a form feed, ...), with its line and column.
+
+**The text and its offsets.** A raw file is decoded as UTF-8; a leading byte-order mark is removed
+(it is not part of the text) and every other character is kept exactly, line breaks included, which
+may be ``\\n``, ``\\r\\n`` or a lone ``\\r``. Character positions (``start``, ``end``) are offsets into
+that text in code points (Python ``str`` indices, the positions REFI-QDA uses too), so
+``text[start:end]`` is a unit's exact characters whatever the file's line breaks. Line numbers, and
+each unit's ``text`` (its characters with white space normalised), are the same for every kind of
+line break.
 
 Example:
     >>> parsed = parse_case_text(open("data/raw/bolton.txt", encoding="utf-8").read(),
@@ -28,6 +36,7 @@ Example:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate, count
 from operator import add
@@ -65,6 +74,17 @@ QUOTE_RE = re.compile(
 )
 
 MONTH_NUMBERS = {m: i + 1 for i, m in enumerate(_MONTHS.split("|"))}
+
+LINE_BREAK_RE = re.compile(r"\r\n?|\n")
+BYTES_LINE_BREAK_RE = re.compile(rb"\r\n?|\n")
+# C0 and C1 control characters, DEL included; tab, line feed and carriage return are allowed.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])  # CONTROL_RE's C0 part and DEL
+C1_UTF8_RE = re.compile(rb"\xc2[\x80-\x9f]")
+CONTROL_NAMES = {0x00: "NUL", 0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed", 0x1A: "substitute",
+                 0x1B: "escape", 0x7F: "DEL", 0x85: "next line"}
+CONTROL_REPORT_LIMIT = 10
+BOM = "\ufeff"
 
 
 def normalise_space(text: str) -> str:
@@ -108,12 +128,83 @@ class _Line:
 
 
 def _split_lines(text: str) -> tuple[list[str], list[int]]:
-    """Each line's text (without its line break) and the offset where it starts."""
-    raws = text.split("\n")
-    contents = [r[:-1] if r.endswith("\r") else r for r in raws] if "\r" in text else raws
-    # Line i starts after the i earlier lines and their i line breaks.
-    starts = list(map(add, accumulate(map(len, raws), initial=0), count()))[: len(raws)]
+    """Each line's text (without its line break) and the offset where it starts.
+
+    A line ends at ``\\n``, ``\\r\\n`` or a lone ``\\r``.
+
+    >>> _split_lines("a\\r\\nbc\\rd\\n")
+    (['a', 'bc', 'd', ''], [0, 3, 6, 8])
+    """
+    if "\r" not in text:
+        contents = text.split("\n")
+        # Line i starts after the i earlier lines and their i one-character line breaks.
+        return contents, list(map(add, accumulate(map(len, contents), initial=0), count()))[: len(contents)]
+    contents, starts, start = [], [], 0
+    for brk in LINE_BREAK_RE.finditer(text):
+        contents.append(text[start:brk.start()])
+        starts.append(start)
+        start = brk.end()
+    contents.append(text[start:])
+    starts.append(start)
     return contents, starts
+
+
+def _line_number(starts: list[int], offset: int) -> int:
+    """The 1-based number of the line holding ``offset``."""
+    return bisect_right(starts, offset)
+
+
+def control_character_problems(text: str, file: str = "<text>", limit: int = CONTROL_REPORT_LIMIT) -> list[Problem]:
+    """A :class:`Problem` for each control character in ``text`` other than tab and the line breaks.
+
+    Each names the line and the column (both from 1; the column counts characters). After ``limit``
+    of them, one more problem gives the number of the rest.
+
+    >>> [f"{p.where}: {p.message}" for p in control_character_problems("ok\\nab\\x00c\\x0c\\n", "x.txt")]
+    ['line 2, column 3: control character U+0000 (NUL)', 'line 2, column 5: control character U+000C (form feed)']
+    """
+    if not _has_control(text):
+        return []
+    found = [m.start() for m in CONTROL_RE.finditer(text)]
+    _, starts = _split_lines(text)
+    problems = []
+    for offset in found[:limit]:
+        line = _line_number(starts, offset)
+        code = ord(text[offset])
+        name = CONTROL_NAMES.get(code)
+        problems.append(Problem(file, f"line {line}, column {offset - starts[line - 1] + 1}",
+                                f"control character U+{code:04X}" + (f" ({name})" if name else ""),
+                                "delete it: a case study is plain text, where tab and line breaks are the only "
+                                "control characters"))
+    if len(found) > limit:
+        problems.append(Problem(file, "", f"{len(found) - limit:,} more control character(s) after these {limit}",
+                                "delete them all"))
+    return problems
+
+
+def _has_control(text: str) -> bool:
+    """Whether ``text`` holds a character :data:`CONTROL_RE` matches; twice as fast as searching with it.
+
+    In UTF-8 a C0 control or DEL is one byte of its own, and a C1 control is ``\\xc2`` and a byte
+    from ``\\x80`` to ``\\x9f``.
+    """
+    data = text.encode("utf-8", "surrogatepass")
+    return len(data.translate(None, CONTROL_BYTES)) != len(data) or C1_UTF8_RE.search(data) is not None
+
+
+def utf16_problem(text: str, file: str = "<text>") -> Problem | None:
+    """A :class:`Problem` when ``text`` is mostly NUL characters: UTF-16 text read as UTF-8.
+
+    >>> print(utf16_problem("B\\x00a\\x00c\\x00k\\x00", "x.txt"))
+    x.txt: holds 4 NUL characters in 8: it looks like UTF-16 text (save the file as UTF-8 text)
+    >>> utf16_problem("Background", "x.txt") is None
+    True
+    """
+    nuls = text.count("\0")
+    if not nuls or nuls * 4 < len(text):
+        return None
+    return Problem(file, "", f"holds {nuls:,} NUL characters in {len(text):,}: it looks like UTF-16 text",
+                   "save the file as UTF-8 text")
 
 
 def _line(contents: list[str], starts: list[int], index: int) -> _Line:
@@ -135,8 +226,12 @@ def parse_case_text(text: str, case_id: str, file: str = "<text>",
                     problems: list[Problem] | None = None) -> ParsedCase:
     """Parse one case study's text into units of analysis.
 
+    ``text`` is the decoded file (see :func:`decode_case_bytes`); its line breaks may be ``\\n``,
+    ``\\r\\n`` or ``\\r``, and ``start``/``end`` index it exactly.
+
     Returns a :class:`ParsedCase`. Every line it cannot place, every gap in the paragraph or
-    question numbering and every missing section heading is a :class:`Problem`: they are raised
+    question numbering, every missing section heading and every control character (other than tab
+    and the line breaks) is a :class:`Problem`: they are raised
     together as one :class:`LspkitError`, or, when a ``problems`` list is passed, appended to it
     and the best-effort parse is returned (so a validator can go on to check more).
 
@@ -152,6 +247,13 @@ def parse_case_text(text: str, case_id: str, file: str = "<text>",
     def problem(line: _Line | None, message: str, hint: str = "") -> None:
         problems.append(Problem(file, f"line {line.number}" if line else "", message, hint))
 
+    if _has_control(text):
+        if (utf16 := utf16_problem(text, file)) is not None:  # no text to parse: one problem, not hundreds
+            if strict:
+                raise LspkitError([utf16])
+            problems.append(utf16)
+            return ParsedCase(case_id, file, "", "")
+        problems.extend(control_character_problems(text, file))
     contents, starts = _split_lines(text)
     title, published, body_start = _front_matter(contents, starts, problem)
 
@@ -364,26 +466,54 @@ def _front_matter(lines: list[str], starts: list[int], problem) -> tuple[str, st
 def read_case_file(path: Path, case_id: str | None = None, problems: list[Problem] | None = None) -> ParsedCase:
     """Read and parse one raw case-study file; the case id defaults to the file's stem.
 
-    Text that is not valid UTF-8 raises :class:`LspkitError` naming the file, line and byte.
+    A file that cannot be read, or is not valid UTF-8, raises :class:`LspkitError` naming the file
+    (and the line and byte).
     """
     path = Path(path)
-    return parse_case_text(decode_case_bytes(path.read_bytes(), path), case_id or path.stem, str(path), problems)
+    return parse_case_text(decode_case_bytes(read_case_bytes(path), path), case_id or path.stem, str(path), problems)
+
+
+def read_case_bytes(path: str | Path) -> bytes:
+    """A raw case-study file's bytes; a folder, or a file that cannot be read, raises :class:`LspkitError`.
+
+    >>> read_case_bytes("data/raw")
+    Traceback (most recent call last):
+    ...
+    lspkit.errors.LspkitError: data/raw: is a folder, not a file (a case study is a text file, raw/<case-id>.txt)
+    """
+    try:
+        return Path(path).read_bytes()
+    except IsADirectoryError:
+        problem = Problem(str(path), "", "is a folder, not a file", "a case study is a text file, raw/<case-id>.txt")
+    except PermissionError:
+        problem = Problem(str(path), "", "cannot be read: permission denied", "make the file readable (chmod a+r)")
+    except OSError as exc:
+        problem = Problem(str(path), "", f"cannot be read: {exc.strerror or exc}")
+    raise LspkitError([problem])
 
 
 def decode_case_bytes(data: bytes, path: str | Path = "<bytes>") -> str:
-    """A raw case-study file's bytes as text; bytes that are not UTF-8 raise :class:`LspkitError`.
+    """A raw case-study file's bytes as text: UTF-8, a leading byte-order mark removed, nothing else changed.
+
+    Bytes that are not UTF-8 raise :class:`LspkitError` naming the line (counting ``\\n``, ``\\r\\n``
+    and ``\\r`` as line breaks) and the byte.
 
     >>> decode_case_bytes(b"Background\\n", "x.txt")
     'Background\\n'
+    >>> decode_case_bytes(b"\\xef\\xbb\\xbfBackground\\r\\n", "x.txt")
+    'Background\\r\\n'
     >>> decode_case_bytes(b"ok\\n\\xff", "x.txt")
     Traceback (most recent call last):
     ...
     lspkit.errors.LspkitError: x.txt, line 2: cannot be decoded as UTF-8 (byte 3: b'\\xff') (save the file as UTF-8 text)
     """
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = len(BYTES_LINE_BREAK_RE.findall(data, 0, exc.start)) + 1
+        utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff") or data.count(b"\0") * 4 >= len(data)
+        hint = ("it looks like UTF-16: " if utf16 else "") + "save the file as UTF-8 text"
         raise LspkitError([Problem(str(path), f"line {line}",
                                    f"cannot be decoded as UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r})",
-                                   "save the file as UTF-8 text")]) from None
+                                   hint)]) from None
+    return text[1:] if text.startswith(BOM) else text

@@ -13,13 +13,16 @@ Example (shell)::
     lspkit run --lsp bolton -p coder structure --force
     lspkit export-qdpx lsp.qdpx # the corpus as a REFI-QDA project; --codebook-only writes a .qdc
     lspkit import-qdpx ann.qdpx --coder ann [--user NAME]   # another program's codings as a coder
+    lspkit import-qdc codes.qdc [--add-codes]               # compare a codebook file with ours
     lspkit autocode             # regenerate data/codings/auto.csv, the machine baseline
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from .errors import LspkitError
@@ -62,23 +65,33 @@ def _cmd_references(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    import yaml
-
+    from .errors import Problem
+    from .parameters import check_parameters, parse_value
     from .runner import load_parameters_file, run_batch
 
+    if args.scheduler and args.executor != "dask":
+        raise LspkitError([Problem("option --scheduler", "", "is only used with --executor dask",
+                                   "add --executor dask, or leave out --scheduler")])
     parameters: dict[str, dict] = load_parameters_file(args.parameters_file) if args.parameters_file else {}
+    given: dict[str, dict] = {}
     for name, value in args.parameter or []:
-        try:
-            parsed = yaml.safe_load(value)
-        except yaml.YAMLError:
-            parsed = value
         scope, _, key = name.rpartition(".")
-        parameters.setdefault(scope or "all", {})[key] = parsed
+        given.setdefault(scope or "all", {})[key] = parse_value(value, name)
+    for scope, values in check_parameters(given, source="-p").items():
+        parameters.setdefault(scope, {}).update(values)
     executor_options = {"scheduler": args.scheduler} if args.executor == "dask" else {}
-    result = run_batch(lsps=args.lsp, data_dir=args.data, outputs=args.outputs, parameters=parameters,
-                       notebooks=args.notebook, jobs=args.jobs, force=args.force, kernel_name=args.kernel,
-                       fresh_kernels=args.fresh_kernels, executor=args.executor,
-                       executor_options=executor_options, progress=not args.no_progress)
+    # SIGTERM exits through Python, so temporary files, kernels and the run lock are cleaned up.
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm) if in_main else None
+    try:
+        result = run_batch(lsps=args.lsp, data_dir=args.data, outputs=args.outputs, parameters=parameters,
+                           notebooks=args.notebook, jobs=args.jobs, force=args.force, kernel_name=args.kernel,
+                           fresh_kernels=args.fresh_kernels, executor=args.executor,
+                           executor_options=executor_options, progress=not args.no_progress,
+                           wait=not args.no_wait)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
     print(result.table())
     print(f"site: {result.outputs / 'site' / 'index.html'}")
     if not result.ok:
@@ -87,6 +100,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
               f"{result.outputs / 'failed'} and the last good pages stay published", file=sys.stderr)
         return 1
     return 0
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
 
 
 def _cmd_export_qdpx(args: argparse.Namespace) -> int:
@@ -104,11 +131,28 @@ def _cmd_import_qdpx(args: argparse.Namespace) -> int:
     from .qdpx import import_qdpx
 
     result = import_qdpx(args.path, args.coder, data_dir=args.data, user=args.user)
+    if result.codebook is not None:  # a project holding only a codebook: compared, nothing imported
+        print(f"{args.path}: the project holds a codebook and no codings, so nothing was imported as coder "
+              f"{args.coder!r}; its codes compared with the codebook:")
+        print("\n".join(result.codebook.lines()))
+        return 0 if result.codebook.in_sync else 1
+    for match in result.sources:
+        print(f"- {match}")
     for p in result.problems:
         print(f"- not imported: {p}", file=sys.stderr)
-    print(f"wrote {result.written}: {len(result.codings)} codings by {result.user!r} as coder {result.coder!r}"
+    n_links = 0 if result.links is None else len(result.links)
+    print(f"wrote {result.written}: {len(result.codings)} codings"
+          + (f" and {n_links} link(s)" if n_links else "") + f" by {result.user!r} as coder {result.coder!r}"
           + (f"; {len(result.problems)} item(s) not imported, listed above" if result.problems else ""))
     return 0
+
+
+def _cmd_import_qdc(args: argparse.Namespace) -> int:
+    from .qdpx import import_qdc
+
+    result = import_qdc(args.path, data_dir=args.data, add_codes=args.add_codes)
+    print("\n".join(result.lines()))
+    return 0 if result.in_sync else 1
 
 
 def _cmd_autocode(args: argparse.Namespace) -> int:
@@ -138,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
                      help="a notebook parameter, value read as YAML (repeatable); NOTEBOOK.NAME for one notebook")
     run.add_argument("--parameters-file", metavar="YAML", help="parameters: {all: {...}, <notebook>: {...}}")
-    run.add_argument("-j", "--jobs", type=int, default=None, help="notebooks run at once (default: the core count)")
+    run.add_argument("-j", "--jobs", type=_positive_int, default=None,
+                     help="notebooks run at once, at least 1 (default: the core count)")
     run.add_argument("--force", action="store_true", help="re-run even when the inputs are unchanged")
     run.add_argument("--outputs", default=None, help="output directory (default: the project's outputs/)")
     run.add_argument("--kernel", default=None, help="Jupyter kernel (default: the notebooks' own, lspkit)")
@@ -147,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="where notebooks run: local threads, or a Dask cluster (needs lspkit[dask])")
     run.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--no-wait", action="store_true",
+                     help="refuse, instead of waiting, when another run is writing to the same outputs folder")
     run.set_defaults(func=_cmd_run)
 
     exp = sub.add_parser("export-qdpx", help="export the corpus as a REFI-QDA project (.qdpx) or codebook (.qdc)")
@@ -155,11 +202,27 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--coder", action="append", metavar="NAME", help="export only this coder's codings (repeatable)")
     exp.add_argument("--no-codings", action="store_true", help="export no codings: a blank project for a blind coder")
     exp.set_defaults(func=_cmd_export_qdpx)
-    imp = sub.add_parser("import-qdpx", help="import a REFI-QDA project's codings as a new coder")
+    imp = sub.add_parser("import-qdpx", help="import a REFI-QDA project's codings as a new coder",
+                         description="Import the codings of a REFI-QDA project (.qdpx) as a coder: codings/<coder>.csv "
+                                     "and the coder's row in coders.csv are written together or not at all. Each "
+                                     "source's position convention (line ends, UTF-16, byte-order mark) is detected "
+                                     "and shown. A project that holds only a codebook is compared with codebook.yml "
+                                     "instead, as import-qdc does (exit code 1 while they differ).")
     imp.add_argument("path", help="the .qdpx written by NVivo, ATLAS.ti, MAXQDA, QualCoder ...")
-    imp.add_argument("--coder", required=True, help="coder id to import as (writes codings/<coder>.csv)")
+    imp.add_argument("--coder", required=True,
+                     help="coder id to import as, at most 40 characters (writes codings/<coder>.csv)")
     imp.add_argument("--user", default=None, help="whose codings to import, when the file holds several users'")
     imp.set_defaults(func=_cmd_import_qdpx)
+    qdc = sub.add_parser("import-qdc", help="compare a REFI-QDA codebook (.qdc) with codebook.yml; add its new codes",
+                         description="Compare the codes of a REFI-QDA codebook file (.qdc), or of the codebook in a "
+                                     "project (.qdpx), with codebook.yml. Codes whose label, description or parent "
+                                     "differ are reported; codes the codebook lacks are listed, and with --add-codes "
+                                     "appended to codebook.yml as themes (description as definition; the rest of the "
+                                     "file is kept as it is). Exit code 0 when the codebooks agree (after adding), "
+                                     "1 while a difference remains.")
+    qdc.add_argument("path", help="the .qdc (or .qdpx) written by NVivo, ATLAS.ti, MAXQDA, QualCoder ...")
+    qdc.add_argument("--add-codes", action="store_true", help="append the new codes to codebook.yml as themes")
+    qdc.set_defaults(func=_cmd_import_qdc)
     sub.add_parser("autocode", help="regenerate codings/auto.csv, the machine baseline coder").set_defaults(
         func=_cmd_autocode)
     return parser

@@ -22,17 +22,19 @@ Example:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 
+from .codings import decode_data_file, read_data_file
 from .errors import ProblemLog
 
 ELEMENT_FIELDS = ("id", "label", "dimension", "heading", "definition", "include", "exclude")
 THEME_FIELDS = ("id", "label", "definition")
+RELATION_COLUMNS = ["id", "label", "definition"]
 CODE_COLUMNS = ["code_id", "label", "kind", "element", "dimension", "parent", "definition", "include",
                 "exclude", "indicators"]
 
@@ -55,6 +57,7 @@ class Codebook:
     dimensions: list[str]
     heading_to_element: dict[str, str]
     path: Path
+    relations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RELATION_COLUMNS))
 
     def element_dtype(self) -> pd.CategoricalDtype:
         """The ordered categorical of element ids, in 7S order."""
@@ -124,37 +127,99 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
+def _read_document(path: Path, log: ProblemLog) -> dict[str, Any]:
+    """The codebook file as a YAML mapping; ``{}`` after reporting why there is none.
+
+    A missing, unreadable, undecodable, invalid, empty or non-mapping file is one problem, so that
+    what follows from it (no codes at all) is not reported code by code.
+    """
+    name = str(path)
+    if not path.exists():
+        log.add(name, "", "codebook file not found", "create data/codebook.yml or point LSPKIT_DATA at a data directory")
+        return {}
+    data = read_data_file(path, log, "the codebook is a YAML file, codebook.yml")
+    if data is None:
+        return {}
+    text = decode_data_file(data, name, log)
+    if text is None:
+        return {}
+    try:
+        doc = yaml.load(text, Loader=_LineLoader) if text and not text.isspace() else None
+    except yaml.YAMLError as exc:
+        log.add(name, _yaml_where(exc, text), f"not valid YAML: {_yaml_message(exc)}")
+        return {}
+    if doc is None:
+        log.add(name, "", "the codebook is empty", f"write the lists 'dimensions', 'elements' and 'themes' {_SHAPE}")
+        return {}
+    if not isinstance(doc, dict):
+        kind = "a list" if isinstance(doc, list) else f"a single value ({str(doc)[:40]!r})"
+        log.add(name, "", f"the codebook is {kind}, not a mapping",
+                f"it must be a mapping with 'dimensions', 'elements' and 'themes' {_SHAPE}")
+        return {}
+    return doc
+
+
+_SHAPE = "(the project's data/codebook.yml shows the form)"
+
+
+def _yaml_where(exc: yaml.YAMLError, text: str) -> str:
+    """The line (and column) a YAML error points at, or ``""``."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        return f"line {mark.line + 1}, column {mark.column + 1}"
+    position = getattr(exc, "position", None)  # a character YAML does not accept
+    if isinstance(position, int):
+        before = text[:position]
+        return f"line {before.count(chr(10)) + 1}, column {position - before.rfind(chr(10))}"
+    return ""
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    """What is wrong, on one line, without the location (given separately)."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        return f"character U+{exc.character:04X} is not allowed ({exc.reason})"
+    return " ".join(str(getattr(exc, "problem", None) or exc).split())
+
+
+def _dimensions(doc: dict[str, Any], name: str, log: ProblemLog) -> list[str]:
+    """The codebook's dimensions, reporting a missing list or one that is not a list of names."""
+    if not doc:
+        return []
+    value = doc.get("dimensions")
+    if value is not None and not isinstance(value, list):
+        log.add(name, "", "'dimensions' must be a list", "write one dimension per line, each starting with '- '")
+        return []
+    dimensions = [str(d) for d in value or [] if not isinstance(d, (dict, list))]
+    if len(dimensions) != len(value or []):
+        log.add(name, "", "'dimensions' must be a list of names",
+                "write one dimension per line, each starting with '- '")
+    if not dimensions:
+        log.add(name, "", "missing 'dimensions' (the list super-ordinate, transformational, transactional)")
+    return dimensions
+
+
 def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
     """Read and check a codebook YAML file.
 
-    Every problem (unparsable YAML, a missing required field, a duplicate id, an unknown dimension or
-    parent, a cycle of parents) is added to ``log``; without a log they are raised at once as one
-    :class:`~lspkit.errors.LspkitError`.
+    Every problem (a file that is missing, unreadable, empty or not a mapping, unparsable YAML, a
+    missing required field, a duplicate id, an unknown dimension or parent, a cycle of parents) is
+    added to ``log``; without a log they are raised at once as one :class:`~lspkit.errors.LspkitError`.
+    A codebook that cannot be read at all is one problem and gives an empty ``codes`` frame.
+
+    >>> import tempfile, pathlib
+    >>> empty = pathlib.Path(tempfile.mkdtemp()) / "codebook.yml"
+    >>> _ = empty.write_text("# only a comment\\n")
+    >>> log = ProblemLog()
+    >>> load_codebook(empty, log).codes.empty, [p.message for p in log.problems]
+    (True, ['the codebook is empty'])
     """
     path = Path(path)
     own_log = log is None
     log = log if log is not None else ProblemLog()
     name = str(path)
-    try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-    except FileNotFoundError:
-        log.add(name, "", "codebook file not found", "create data/codebook.yml or point LSPKIT_DATA at a data directory")
-        doc = None
-    except UnicodeDecodeError as exc:
-        log.add(name, f"byte {exc.start}", "cannot be decoded as UTF-8", "save the file as UTF-8 text")
-        doc = None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        log.add(name, f"line {mark.line + 1}" if mark else "", f"not valid YAML: {getattr(exc, 'problem', exc)}")
-        doc = None
-    if doc is not None and not isinstance(doc, dict):
-        log.add(name, "", "the codebook must be a mapping with 'dimensions', 'elements' and 'themes'")
-        doc = None
-    doc = doc or {}
+    doc = _read_document(path, log)
 
-    dimensions = [str(d) for d in doc.get("dimensions") or []]
-    if doc and not dimensions:
-        log.add(name, "", "missing 'dimensions' (the list super-ordinate, transformational, transactional)")
+    dimensions = _dimensions(doc, name, log)
     rows: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     heading_to_element: dict[str, str] = {}
@@ -184,7 +249,7 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
             seen[code_id] = line or 0
             dimension = _text(entry.get("dimension")) or None
             if kind == "element":
-                if dimension not in dimensions:
+                if dimensions and dimension not in dimensions:  # without dimensions, that is reported once
                     log.add(name, where, f"element {code_id!r} has unknown dimension {dimension!r}",
                             f"use one of {dimensions}")
                 heading = _text(entry.get("heading"))
@@ -228,11 +293,46 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
             row["element"] = node["code_id"]
             row["dimension"] = node["dimension"]
 
+    relations = _relations(doc, name, log)
     elements = [r["code_id"] for r in rows if r["kind"] == "element"]
+    if doc and not rows:
+        log.add(name, "", "the codebook defines no usable element or theme", "see the problems above, if any; "
+                "every element needs " + ", ".join(ELEMENT_FIELDS) + " and every theme " + ", ".join(THEME_FIELDS))
     if own_log:
         log.raise_if_any()
     codes = pd.DataFrame([{k: v for k, v in r.items() if k != "_where"} for r in rows], columns=CODE_COLUMNS)
     codes["kind"] = pd.Categorical(codes["kind"], categories=["element", "theme"], ordered=True)
     codes["element"] = pd.Categorical(codes["element"], categories=elements, ordered=True)
-    codes["dimension"] = pd.Categorical(codes["dimension"], categories=dimensions, ordered=True)
-    return Codebook(codes, elements, dimensions, heading_to_element, path)
+    known = codes["dimension"].isin(dimensions)  # an unknown one is reported above
+    codes["dimension"] = pd.Categorical(codes["dimension"].where(known), categories=dimensions, ordered=True)
+    return Codebook(codes, elements, dimensions, heading_to_element, path, relations)
+
+
+def _relations(doc: dict, name: str, log: ProblemLog) -> pd.DataFrame:
+    """The link relation vocabulary (optional ``relations`` list of id, label, definition)."""
+    entries = doc.get("relations") if doc else None
+    rows: list[dict[str, str]] = []
+    if entries is None:
+        return pd.DataFrame(rows, columns=RELATION_COLUMNS)
+    if not isinstance(entries, list):
+        log.add(name, "", "'relations' must be a list of relations", "each with id, label and definition")
+        return pd.DataFrame(rows, columns=RELATION_COLUMNS)
+    seen: set[str] = set()
+    for i, entry in enumerate(entries, start=1):
+        where = f"line {entry.get('__line__')}" if isinstance(entry, dict) and entry.get("__line__") else \
+            f"relations entry {i}"
+        if not isinstance(entry, dict):
+            log.add(name, where, "each relation must be a mapping of fields")
+            continue
+        missing = [f for f in RELATION_COLUMNS if not _text(entry.get(f))]
+        if missing:
+            log.add(name, where, f"relation {entry.get('id', '#' + str(i))!r} is missing required field(s): "
+                    f"{', '.join(missing)}", "every relation needs " + ", ".join(RELATION_COLUMNS))
+            continue
+        rid = _text(entry["id"])
+        if rid in seen:
+            log.add(name, where, f"duplicate relation id {rid!r}")
+            continue
+        seen.add(rid)
+        rows.append({c: _text(entry[c]) for c in RELATION_COLUMNS})
+    return pd.DataFrame(rows, columns=RELATION_COLUMNS)

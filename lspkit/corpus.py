@@ -8,6 +8,7 @@ This module owns finding the data directory, loading and cross-checking everythi
     codebook.yml       the 7S elements and the themes
     coders.csv         the coder registry
     codings/*.csv      codings: unit_id, code_id, coder, memo
+    links/*.csv        links between 7S elements: see lspkit.links
 
 Example:
     >>> corpus = load_corpus()
@@ -39,8 +40,9 @@ import pandas as pd
 from . import caseformat, parsecache
 from .codebook import Codebook, load_codebook
 from .codings import (CODING_COLUMNS, check_codings, derive_structure_codings, load_coders,
-                      read_coding_files, read_csv_rows)
+                      read_coding_files, read_csv_table)
 from .errors import LspkitError, Problem, ProblemLog
+from .links import check_links, empty_links, read_link_files
 
 ENV_VAR = "LSPKIT_DATA"
 CASE_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -49,6 +51,11 @@ UNIT_KINDS = ["paragraph", "quote", "learning_point", "question"]
 UNIT_COLUMNS = ["unit_id", "case_id", "kind", "para", "number", "section", "heading", "heading_element",
                 "dimension", "boilerplate", "speaker", "citation", "text", "words", "start", "end", "line"]
 ELEMENT_SECTIONS = {"Long-term objectives", "Transformational elements", "Transactional elements"}
+PUBLISHED_RE = re.compile(r"^[0-9]{4}-(?:0[1-9]|1[0-2])$")
+WHOLE_NUMBER_RE = re.compile(r"^[0-9]+$")
+DATA_ENTRIES = ("raw", "cases.csv", "codebook.yml", "coders.csv", "codings")
+DATA_DIR_HINT = ("a data directory holds raw/<case-id>.txt (the case studies), cases.csv, codebook.yml, coders.csv "
+                 f"and codings/*.csv; pass its path (load_corpus(path), lspkit --data PATH) or set {ENV_VAR}")
 
 
 def default_data_dir() -> Path:
@@ -60,11 +67,12 @@ def default_data_dir() -> Path:
 
 
 def data_files(data_dir: str | Path) -> list[Path]:
-    """The files a data directory's analyses depend on, in a stable order."""
+    """The files a data directory's analyses depend on, in a stable order (folders named like one left out)."""
     data_dir = Path(data_dir)
     files = [data_dir / "cases.csv", data_dir / "codebook.yml", data_dir / "coders.csv"]
     files += sorted((data_dir / "raw").glob("*.txt")) + sorted((data_dir / "codings").glob("*.csv"))
-    return [f for f in files if f.exists()]
+    files += sorted((data_dir / "links").glob("*.csv"))
+    return [f for f in files if f.is_file()]
 
 
 def data_version(data_dir: str | Path | None = None) -> str:
@@ -139,7 +147,10 @@ class Corpus:
 
     ``cases``: one row per case. ``units``: one row per unit of analysis, in document order.
     ``codes``: the codebook. ``coders``: the coder registry. ``codings``: one row per unit, code
-    and coder (the derived ``structure`` coder included). ``raw`` maps case ids to their texts.
+    and coder (the derived ``structure`` coder included). ``raw`` maps case ids to their texts:
+    each file decoded as UTF-8 with a leading byte-order mark removed and every other character,
+    ``\\r\\n`` and ``\\r`` line breaks included, kept. The units' ``start`` and ``end`` index it
+    in code points.
 
     Treat the frames as read-only: select and copy rather than edit them in place, because the
     row positions that join them (:attr:`positions`) are computed once per corpus.
@@ -153,6 +164,7 @@ class Corpus:
     codebook: Codebook
     data_dir: Path
     raw: dict[str, str] = field(repr=False, default_factory=dict)
+    links: pd.DataFrame = field(repr=False, default_factory=empty_links)
 
     @cached_property
     def positions(self) -> Positions:
@@ -218,7 +230,8 @@ class Corpus:
                        cases=self.cases[self.cases["case_id"].isin(wanted)].reset_index(drop=True),
                        units=units.reset_index(drop=True),
                        codings=self.codings[kept].reset_index(drop=True),
-                       raw={c: t for c, t in self.raw.items() if c in wanted})
+                       raw={c: t for c, t in self.raw.items() if c in wanted},
+                       links=self.links[self.links["case_id"].isin(wanted)].reset_index(drop=True))
 
     def case(self, case_id: str) -> "Corpus":
         """The corpus restricted to one case."""
@@ -231,7 +244,8 @@ class Corpus:
         {'structure'}
         """
         self.check_coder(coder)
-        return replace(self, codings=self.codings.iloc[self.positions.coder_rows(coder)].reset_index(drop=True))
+        return replace(self, codings=self.codings.iloc[self.positions.coder_rows(coder)].reset_index(drop=True),
+                       links=self.links[self.links["coder"] == coder].reset_index(drop=True))
 
     def coded_units(self, coder: str | None = None, kind: str | None = None) -> pd.DataFrame:
         """Units joined to their codings and codes: one row per (unit, code, coder).
@@ -276,7 +290,16 @@ class Corpus:
         return out
 
     def raw_span(self, unit_id: str) -> str:
-        """The raw text of a unit exactly as the file holds it (between ``start`` and ``end``)."""
+        """The raw text of a unit exactly as the file holds it: ``raw[case_id][start:end]``.
+
+        Its line breaks are the file's own (``\\n``, ``\\r\\n`` or ``\\r``); the unit's ``text``
+        is the same characters with white space normalised.
+
+        >>> corpus = load_corpus()
+        >>> span = corpus.raw_span("bolton.p14")  # a paragraph a page break split
+        >>> span[span.index("library"):][:39]
+        'library that was\\n\\nfunded by the Council'
+        """
         row = self.units.set_index("unit_id").loc[unit_id]
         return self.raw[row["case_id"]][int(row["start"]):int(row["end"])]
 
@@ -293,13 +316,14 @@ def _citation(short: str, kind: str, para, number) -> str:
     return f"{short}, question {number}"
 
 
-def _load_cases(path: Path, log: ProblemLog) -> pd.DataFrame:
+def _load_cases(path: Path, log: ProblemLog) -> tuple[pd.DataFrame, bool]:
+    """The case attributes (with each case's ``_row``), and whether the file could be read at all."""
     if not path.exists():
         log.add(str(path), "", "case attributes file not found", "create it with the columns " + ",".join(CASE_COLUMNS))
-        return pd.DataFrame(columns=CASE_COLUMNS)
-    rows = read_csv_rows(path, CASE_COLUMNS, log)
+        return pd.DataFrame(columns=CASE_COLUMNS + ["_row"]), False
+    rows = read_csv_table(path, CASE_COLUMNS, log)
     records, seen = [], {}
-    for line, rec in rows:
+    for line, rec in rows or []:
         cid = rec["case_id"]
         where = f"row {line}"
         if not CASE_ID_RE.match(cid):
@@ -313,21 +337,148 @@ def _load_cases(path: Path, log: ProblemLog) -> pd.DataFrame:
         for col in ("partnership", "short_name", "title", "published"):
             if not rec[col]:
                 log.add(str(path), where, f"case {cid!r} has an empty {col}")
-        if rec["published"] and not re.match(r"^\d{4}-\d{2}$", rec["published"]):
+        if rec["published"] and not PUBLISHED_RE.match(rec["published"]):
             log.add(str(path), where, f"published {rec['published']!r} is not YYYY-MM")
         for col in ("established", "n_priorities"):
-            if rec.get(col) and not rec[col].isdigit():
+            if rec.get(col) and not WHOLE_NUMBER_RE.match(rec[col]):
                 log.add(str(path), where, f"{col} {rec[col]!r} is not a whole number", "leave it empty if not stated")
                 rec[col] = ""
         rec["_row"] = line
         records.append(rec)
     frame = pd.DataFrame(records)
     if frame.empty:
-        return pd.DataFrame(columns=CASE_COLUMNS + ["_row"])
+        return pd.DataFrame(columns=CASE_COLUMNS + ["_row"]), rows is not None
     for col in ("established", "n_priorities"):
         if col in frame:
             frame[col] = pd.to_numeric(frame[col].replace("", None)).astype("Int64")
-    return frame
+    return frame, True
+
+
+def _is_data_dir(data_dir: Path, log: ProblemLog) -> bool:
+    """Whether ``data_dir`` is a folder holding any of a data directory's entries; if not, say so once."""
+    try:
+        return _looks_like_data_dir(data_dir, log)
+    except OSError as exc:  # a folder we may not look into
+        log.add(str(data_dir), "", f"cannot be read: {exc.strerror or exc}", "make the folder readable (chmod a+rx)")
+        return False
+
+
+def _looks_like_data_dir(data_dir: Path, log: ProblemLog) -> bool:
+    if not data_dir.exists():
+        log.add(str(data_dir), "", "data directory not found",
+                f"pass load_corpus(path) or set {ENV_VAR} to a directory holding raw/, cases.csv and codebook.yml")
+        return False
+    if not data_dir.is_dir():
+        log.add(str(data_dir), "", "is a file, not a data directory", DATA_DIR_HINT)
+        return False
+    if not any((data_dir / entry).exists() for entry in DATA_ENTRIES):
+        log.add(str(data_dir), "", "not an lspkit data directory: it holds none of " + ", ".join(
+            e + "/" if "." not in e else e for e in DATA_ENTRIES), _data_dir_guess(data_dir))
+        return False
+    return True
+
+
+def _data_dir_guess(path: Path) -> str:
+    """The hint for a folder that is not a data directory, naming the likely one when it is near."""
+    if (path / "data" / "cases.csv").exists():
+        return f"did you mean {path / 'data'}? " + DATA_DIR_HINT
+    if path.name == "raw" and (path.parent / "cases.csv").exists():
+        return f"this is the raw/ folder of {path.parent}: pass that instead"
+    return DATA_DIR_HINT
+
+
+def _raw_files(raw_dir: Path, log: ProblemLog) -> tuple[dict[str, Path], set[str]]:
+    """The raw texts by case id, and the case ids whose ``raw/<id>.txt`` is a folder (reported)."""
+    if raw_dir.exists() and not raw_dir.is_dir():
+        log.add(str(raw_dir), "", "is a file, not a folder", "raw/ is the folder of the case studies' texts, "
+                "raw/<case-id>.txt")
+        return {}, set()
+    files, folders = {}, set()
+    for path, is_folder in _entries(raw_dir, ".txt"):
+        if is_folder:
+            log.add(str(path), "", "is a folder, not a file", "a case study is a text file, raw/<case-id>.txt; "
+                    "move or rename the folder")
+            folders.add(path.stem)
+        else:
+            files[path.stem] = path
+    if not files and not folders:
+        log.add(str(raw_dir), "", "no raw case-study texts (*.txt)", "add raw/<case-id>.txt for each case in cases.csv")
+    return files, folders
+
+
+def _entries(folder: Path, suffix: str) -> list[tuple[Path, bool]]:
+    """The entries of ``folder`` whose names end with ``suffix`` (as ``glob("*" + suffix)`` finds them), sorted,
+    each with whether it is a folder; none when ``folder`` is not a readable folder.
+
+    One directory scan, with no further system call per entry: a corpus may have thousands of texts.
+    """
+    try:
+        with os.scandir(folder) as scan:
+            found = [(entry.name, entry.is_dir()) for entry in scan if entry.name.endswith(suffix)]
+    except OSError:
+        return []
+    return [(folder / name, is_folder) for name, is_folder in sorted(found)]
+
+
+def _check_case_rows(data_dir: Path, case_rows: dict[str, dict], cases_read: bool, raw_files: dict[str, Path],
+                     raw_folders: set[str], log: ProblemLog) -> None:
+    """Every raw text has a row in cases.csv (when it could be read) and every row a raw text."""
+    raw_dir = data_dir / "raw"
+    for stem, path in raw_files.items() if cases_read else ():
+        if stem not in case_rows:
+            log.add(str(path), "", f"raw text has no row in cases.csv (case id {stem!r})",
+                    f"add a row with case_id '{stem}' to {data_dir / 'cases.csv'}")
+    for cid, rec in case_rows.items() if raw_files or raw_folders else ():  # else: "no raw texts", once
+        if cid not in raw_files and cid not in raw_folders:
+            log.add(str(data_dir / "cases.csv"), f"row {rec['_row']}", f"case {cid!r} has no raw text",
+                    f"add {raw_dir / (cid + '.txt')}")
+
+
+def _check_parsed(data_dir: Path, path: Path, rec: dict, parsed: parsecache.CaseUnits, codebook: Codebook,
+                  log: ProblemLog) -> None:
+    """The case's row agrees with its document, and its headings with the codebook's elements.
+
+    A text that gave no units, or a codebook without elements, has its problems reported already:
+    the comparisons are left out rather than repeated for every heading.
+    """
+    cases_csv = str(data_dir / "cases.csv")
+    title = parsed.title and not caseformat.CONTROL_RE.search(parsed.title)  # else reported as a character
+    if title and parsed.title != " ".join(str(rec["title"]).split()):
+        log.add(cases_csv, f"row {rec['_row']}",
+                f"title {rec['title']!r} differs from the document's title {parsed.title!r}",
+                "copy the title from the raw text")
+    if rec["published"] and parsed.published and rec["published"] != parsed.published:
+        log.add(cases_csv, f"row {rec['_row']}",
+                f"published {rec['published']!r} differs from the document's date {parsed.published!r}")
+    if not len(parsed) or not codebook.elements:
+        return
+    present = {h for _, h, _ in parsed.headings} | {s for s, _, _ in caseformat.SECTIONS}
+    for section, heading, line in parsed.headings:
+        if section in ELEMENT_SECTIONS and heading not in codebook.heading_to_element:
+            log.add(str(path), f"line {line}", f"heading {heading!r} matches no element in the codebook",
+                    "fix the heading or add it as an element's 'heading' in codebook.yml")
+    for heading, element in codebook.heading_to_element.items():
+        if heading not in present:
+            log.add(str(path), "", f"missing the heading {heading!r} (element {element!r})",
+                    "a case study in this format has one heading per 7S element")
+
+
+def _units_frame(columns: dict[str, list], codebook: Codebook) -> pd.DataFrame:
+    """The units table from the parsed columns, typed, in ``UNIT_COLUMNS`` order."""
+    # Column lists straight into the frame: no per-unit dicts to take apart.
+    units = pd.DataFrame({c: columns[c] for c in UNIT_COLUMNS if c not in ("heading_element", "words")})
+    units["heading_element"] = pd.Categorical(units["heading"].map(codebook.heading_to_element),
+                                              dtype=codebook.element_dtype())
+    units["words"] = np.asarray(columns["words"], dtype=int)
+    units["kind"] = pd.Categorical(units["kind"], categories=UNIT_KINDS)
+    known_dimension = units["dimension"].isin(codebook.dimensions)
+    units["dimension"] = pd.Categorical(units["dimension"].where(known_dimension), dtype=codebook.dimension_dtype())
+    units["boilerplate"] = units["boilerplate"].astype(bool)
+    for col in ("para", "number"):
+        units[col] = units[col].astype("Int64")
+    for col in ("start", "end", "line"):
+        units[col] = units[col].astype(int)
+    return units[UNIT_COLUMNS]
 
 
 @contextmanager
@@ -354,27 +505,14 @@ def _load(data_dir: Path, log: ProblemLog) -> Corpus | None:
 
 def _load_data(data_dir: Path, log: ProblemLog) -> Corpus | None:
     data_dir = Path(data_dir)
-    if not data_dir.is_dir():
-        log.add(str(data_dir), "", "data directory not found",
-                f"pass load_corpus(path) or set {ENV_VAR} to a directory holding raw/, cases.csv and codebook.yml")
+    if not _is_data_dir(data_dir, log):
         return None
     codebook = load_codebook(data_dir / "codebook.yml", log)
     coders = load_coders(data_dir / "coders.csv", log)
-    cases = _load_cases(data_dir / "cases.csv", log)
-
-    raw_dir = data_dir / "raw"
-    raw_files = {p.stem: p for p in sorted(raw_dir.glob("*.txt"))} if raw_dir.is_dir() else {}
-    if not raw_files:
-        log.add(str(raw_dir), "", "no raw case-study texts (*.txt)")
+    cases, cases_read = _load_cases(data_dir / "cases.csv", log)
+    raw_files, raw_folders = _raw_files(data_dir / "raw", log)
     case_rows = {r["case_id"]: r for r in cases.to_dict("records")}
-    for stem, path in raw_files.items():
-        if stem not in case_rows:
-            log.add(str(path), "", f"raw text has no row in cases.csv (case id {stem!r})",
-                    f"add a row with case_id '{stem}' to {data_dir / 'cases.csv'}")
-    for cid, rec in case_rows.items():
-        if cid not in raw_files:
-            log.add(str(data_dir / "cases.csv"), f"row {rec['_row']}", f"case {cid!r} has no raw text",
-                    f"add {raw_dir / (cid + '.txt')}")
+    _check_case_rows(data_dir, case_rows, cases_read, raw_files, raw_folders, log)
 
     columns: dict[str, list] = {c: [] for c in (*parsecache.COLUMNS, "citation")}
     raw = {}
@@ -383,54 +521,34 @@ def _load_data(data_dir: Path, log: ProblemLog) -> Corpus | None:
             continue
         try:
             parsed = parsecache.load_case(raw_files[cid], cid, log.problems)
-        except LspkitError as exc:  # undecodable: nothing to parse
+        except LspkitError as exc:  # unreadable or undecodable: nothing to parse
             log.extend(exc.problems)
             continue
         raw[cid] = parsed.text
-        if parsed.title != " ".join(str(rec["title"]).split()):
-            log.add(str(data_dir / "cases.csv"), f"row {rec['_row']}",
-                    f"title {rec['title']!r} differs from the document's title {parsed.title!r}",
-                    "copy the title from the raw text")
-        if rec["published"] and parsed.published and rec["published"] != parsed.published:
-            log.add(str(data_dir / "cases.csv"), f"row {rec['_row']}",
-                    f"published {rec['published']!r} differs from the document's date {parsed.published!r}")
-        present = {h for _, h, _ in parsed.headings} | {s for s, _, _ in caseformat.SECTIONS}
-        for section, heading, line in parsed.headings:
-            if section in ELEMENT_SECTIONS and heading not in codebook.heading_to_element:
-                log.add(str(raw_files[cid]), f"line {line}", f"heading {heading!r} matches no element in the codebook",
-                        "fix the heading or add it as an element's 'heading' in codebook.yml")
-        for heading, element in codebook.heading_to_element.items():
-            if heading not in present:
-                log.add(str(raw_files[cid]), "", f"missing the heading {heading!r} (element {element!r})",
-                        "a case study in this format has one heading per 7S element")
+        _check_parsed(data_dir, raw_files[cid], rec, parsed, codebook, log)
         unit_columns = parsed.columns
         for name, values in unit_columns.items():
             columns[name] += values
         short = rec["short_name"] or cid
         columns["citation"] += map(_citation, repeat(short, len(parsed)), unit_columns["kind"],
                                    unit_columns["para"], unit_columns["number"])
+    units = _units_frame(columns, codebook)
 
-    # Column lists straight into the frame: no per-unit dicts to take apart.
-    units = pd.DataFrame({c: columns[c] for c in UNIT_COLUMNS if c not in ("heading_element", "words")})
-    units["heading_element"] = pd.Categorical(units["heading"].map(codebook.heading_to_element),
-                                              dtype=codebook.element_dtype())
-    units["words"] = np.asarray(columns["words"], dtype=int)
-    units["kind"] = pd.Categorical(units["kind"], categories=UNIT_KINDS)
-    known_dimension = units["dimension"].isin(codebook.dimensions)
-    units["dimension"] = pd.Categorical(units["dimension"].where(known_dimension), dtype=codebook.dimension_dtype())
-    units["boilerplate"] = units["boilerplate"].astype(bool)
-    for col in ("para", "number"):
-        units[col] = units[col].astype("Int64")
-    for col in ("start", "end", "line"):
-        units[col] = units[col].astype(int)
-    units = units[UNIT_COLUMNS]
-
+    # Codings of a case without units, of a codebook without codes or by coders without a registry
+    # are not reported one by one: the missing piece is reported once, above.
+    absent = (set(raw_files) | raw_folders | set(case_rows)) - set(columns["case_id"])
     typed = read_coding_files(data_dir / "codings", log)
-    typed = check_codings(typed, units, codebook.codes, coders, log)
+    typed = check_codings(typed, units, codebook.codes, coders, log, absent_cases=absent,
+                          without_codebook=codebook.codes.empty, without_registry=coders.empty)
     structure = derive_structure_codings(units, codebook.heading_to_element)
     codings = pd.concat([structure, typed[CODING_COLUMNS]], ignore_index=True)
     cases = cases.drop(columns=["_row"]).reset_index(drop=True)
-    return Corpus(cases, units, codebook.codes, codings.reset_index(drop=True), coders, codebook, data_dir, raw)
+    link_rows = read_link_files(data_dir / "links", log)
+    links = check_links(link_rows, units, codebook.codes, coders, dict(zip(codebook.relations["id"],
+                        codebook.relations["definition"])), dict(zip(cases["case_id"], cases["short_name"])), log,
+                        absent_cases=absent)
+    return Corpus(cases, units, codebook.codes, codings.reset_index(drop=True), coders, codebook, data_dir, raw,
+                  links)
 
 
 def load_corpus(path: str | Path | None = None) -> Corpus:

@@ -33,6 +33,8 @@ from papermill.engines import NBClientEngine, papermill_engines
 from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
 
+from .runlock import scratch_dir
+
 ENGINE_NAME = "lspkit-warm"
 
 # Runs silently (no history, no outputs) before each notebook on a reused kernel.
@@ -72,7 +74,7 @@ class WarmKernel:
 
     def _start(self) -> None:
         # IPC sockets in a private temporary folder: no open TCP ports, and no warning about them.
-        self._sockets = tempfile.mkdtemp(prefix="lspkit-kernel-")
+        self._sockets = tempfile.mkdtemp(prefix="kernel-", dir=scratch_dir())
         self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
                                      ip=os.path.join(self._sockets, "kernel"),
                                      connection_file=os.path.join(self._sockets, "kernel.json"))

@@ -2,13 +2,16 @@
 
 This module owns reading a raw case-study file for the corpus loader: its bytes are read once,
 decoded, parsed by :mod:`lspkit.caseformat` and returned as columns (one list per unit field, in
-document order, plus each unit's word count), and the result of a clean parse is cached.
+document order, plus each unit's word count) with the decoded text, and the result of a clean parse
+is cached.
 
 * **Where:** ``$LSPKIT_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/lspkit``, else
   ``~/.cache/lspkit``; never inside the data directory. ``LSPKIT_NO_CACHE=1`` turns it off.
 * **Key:** the SHA-256 of the file's bytes and the case id, under a folder named by a hash of the
   parser's source (``caseformat.py`` and this module) and the Python version. Editing the text or
-  the parser therefore never reuses an old parse; delete the folder to reclaim the space.
+  the parser therefore never reuses an old parse; delete the folder to reclaim the space. The same
+  text saved with other line breaks, or with a byte-order mark, is other bytes with other offsets,
+  so it has its own entry.
 * **Never different, only faster:** a text with problems is parsed every time, so its report is
   always fresh and complete; an entry that cannot be read, or does not have the expected shape, is
   ignored and rewritten; a cache that cannot be written is skipped silently. Entries are written
@@ -52,8 +55,9 @@ COLUMNS = UNIT_FIELDS + ("words",)
 class CaseUnits:
     """One parsed case study: front matter, headings, its units as columns, and its raw text.
 
-    ``text`` is the file as :meth:`pathlib.Path.read_text` gives it (universal newlines), the form
-    the corpus keeps in ``Corpus.raw``.
+    ``text`` is the file decoded by :func:`lspkit.caseformat.decode_case_bytes`: a leading
+    byte-order mark removed, every other character (``\\r\\n`` and ``\\r`` line breaks included)
+    kept. The units' ``start`` and ``end`` index it; the corpus keeps it in ``Corpus.raw``.
     """
 
     case_id: str
@@ -99,11 +103,6 @@ def _columns(parsed: caseformat.ParsedCase) -> dict[str, list[Any]]:
     return columns
 
 
-def _universal_newlines(text: str) -> str:
-    """The text as ``Path.read_text`` gives it: ``\\r\\n`` and ``\\r`` read as ``\\n``."""
-    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
-
-
 def _entry_path(root: Path, data: bytes, case_id: str) -> Path:
     key = hashlib.sha256(hashlib.sha256(data).digest() + b"\0" + case_id.encode()).hexdigest()
     return root / f"parsed-{parser_version()}" / f"{key}.marshal"
@@ -146,18 +145,19 @@ def load_case(path: str | Path, case_id: str | None = None, problems: list[Probl
     """Read, decode and parse one raw case-study file, using the cache when it holds this text.
 
     Problems are appended to ``problems`` (or raised, without a list) exactly as
-    :func:`lspkit.caseformat.read_case_file` reports them; a file that is not UTF-8 raises
-    :class:`~lspkit.errors.LspkitError`. ``cache=False`` neither reads nor writes the cache.
+    :func:`lspkit.caseformat.read_case_file` reports them; a file that cannot be read or is not
+    UTF-8 raises :class:`~lspkit.errors.LspkitError`. ``cache=False`` neither reads nor writes the
+    cache.
     """
     path = Path(path)
     case_id = case_id or path.stem
-    data = path.read_bytes()
+    data = caseformat.read_case_bytes(path)
     text = caseformat.decode_case_bytes(data, path)
     root = cache_dir() if cache else None
     entry_path = _entry_path(root, data, case_id) if root is not None else None
     if entry_path is not None and (entry := _read_entry(entry_path)) is not None:
         title, published, headings, columns = entry
-        return CaseUnits(case_id, str(path), title, published, headings, columns, _universal_newlines(text))
+        return CaseUnits(case_id, str(path), title, published, headings, columns, text)
     found: list[Problem] = []
     try:
         parsed = caseformat.parse_case_text(text, case_id, str(path), found if problems is not None else None)
@@ -167,5 +167,4 @@ def load_case(path: str | Path, case_id: str | None = None, problems: list[Probl
     columns = _columns(parsed)
     if entry_path is not None and not found:
         _write_entry(entry_path, parsed, columns)
-    return CaseUnits(case_id, str(path), parsed.title, parsed.published, list(parsed.headings), columns,
-                     _universal_newlines(text))
+    return CaseUnits(case_id, str(path), parsed.title, parsed.published, list(parsed.headings), columns, text)

@@ -36,6 +36,7 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Literal, Sequence
 
 import numpy as np
@@ -62,6 +63,112 @@ DISAGREEMENT_COLUMNS = ["case_id", "unit_id", "citation", "code_id", "label", "a
                         "memo", "text"]
 
 
+# -- checking the arguments of the coefficients ----------------------------------------------------
+
+class ReliabilityInputError(LspkitError, ValueError):
+    """An argument a coefficient cannot use: it names the argument, what is wrong and what to pass.
+
+    It is a :class:`ValueError`, as NumPy and SciPy raise for bad values, and an
+    :class:`~lspkit.errors.LspkitError`, so the command line and the notebooks report it like any
+    other problem.
+
+    >>> print(ReliabilityInputError("b", "has 3 ratings, a has 2", "rate the same items"))
+    argument b: has 3 ratings, a has 2 (rate the same items)
+    """
+
+    def __init__(self, argument: str, message: str, hint: str = ""):
+        super().__init__([Problem(f"argument {argument}", "", message, hint)])
+        self.argument, self.message, self.hint = argument, message, hint
+
+    def __reduce__(self):
+        return type(self), (self.argument, self.message, self.hint)
+
+
+BINARY_HINT = "code each rating as 1 or True (the code applies) and 0 or False (it does not)"
+MATRIX_HINT = "pass one row per coder and one column per unit; a missing rating is None or NaN"
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+
+
+def _binary(values: object, name: str) -> np.ndarray:
+    """``values`` as a one-dimensional boolean array; anything other than 0/1 or True/False raises."""
+    array = _array(values, name)
+    if array.ndim != 1:
+        raise ReliabilityInputError(name, f"must be a flat sequence of ratings, not an array of shape {array.shape}",
+                                    BINARY_HINT)
+    if array.dtype == bool:
+        return array
+    if array.dtype.kind in "iuf":
+        ok = (array == 0) | (array == 1)
+    elif array.dtype.kind == "O":
+        ok = np.array([_is_number(v) and v in (0, 1) for v in array], dtype=bool)
+    else:
+        ok = np.zeros(array.shape, dtype=bool)
+    if not ok.all():
+        i = int(np.flatnonzero(~ok)[0])
+        value = array[i].item() if isinstance(array[i], np.generic) else array[i]
+        raise ReliabilityInputError(name, f"must hold only 0/1 or True/False ratings; item {i} is {value!r}",
+                                    BINARY_HINT)
+    return array.astype(bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (numbers.Real, np.bool_))
+
+
+def _array(values: object, name: str, hint: str = BINARY_HINT) -> np.ndarray:
+    if isinstance(values, (str, bytes)) or values is None:
+        raise ReliabilityInputError(name, f"must be a sequence of ratings, not {values!r}", hint)
+    try:
+        return np.asarray(values)
+    except (ValueError, TypeError):  # rows of different lengths, among others
+        raise ReliabilityInputError(name, "cannot be read as an array: its rows differ in length or type",
+                                    hint) from None
+
+
+def _same_length(a: np.ndarray, b: np.ndarray) -> None:
+    if len(a) != len(b):
+        raise ReliabilityInputError("b", f"has {len(b)} ratings but a has {len(a)}",
+                                    "the two coders must rate the same items, in the same order")
+
+
+def _matrix(data: object, name: str = "data") -> np.ndarray:
+    """A coders × units matrix of floats (missing ratings NaN), checked: two or more coders, rows of
+    one length, every rating a number, None or NaN."""
+    if isinstance(data, np.ndarray) and data.ndim == 2 and data.dtype.kind in "biuf":
+        rows = data  # already a numeric matrix: only its shape and values are left to check
+    elif isinstance(data, (str, bytes)) or data is None:
+        raise ReliabilityInputError(name, f"must be a matrix of ratings, not {data!r}", MATRIX_HINT)
+    else:
+        rows = _rows(data, name)
+    if len(rows) < 2:
+        raise ReliabilityInputError(name, f"needs at least two coders (rows), got {len(rows)}", MATRIX_HINT)
+    if isinstance(rows, np.ndarray):
+        matrix = rows.astype(float)
+    else:
+        lengths = sorted({len(row) for row in rows})
+        if len(lengths) > 1:
+            raise ReliabilityInputError(name, f"rows must have one length, one rating per unit; they have "
+                                        f"{', '.join(map(str, lengths))}", MATRIX_HINT)
+        matrix = np.array([[np.nan if v is None else v for v in row] for row in rows], dtype=float)
+    if np.isinf(matrix).any():
+        raise ReliabilityInputError(name, "holds an infinite rating", MATRIX_HINT)
+    return matrix
+
+
+def _rows(data: object, name: str) -> list[list[object]]:
+    """The rows of a matrix given as nested sequences, every value a number or None."""
+    try:
+        rows = [list(row) for row in data]
+    except TypeError:
+        raise ReliabilityInputError(name, "must be a matrix: a sequence of rows, one per coder", MATRIX_HINT) from None
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if not (value is None or _is_number(value)):
+                raise ReliabilityInputError(name, f"must hold numbers (None or NaN where a rating is missing); "
+                                            f"row {i}, item {j} is {value!r}", MATRIX_HINT)
+    return rows
+
+
 # -- coefficients on plain arrays ----------------------------------------------------------------
 
 def cohen_kappa(a: Sequence[bool], b: Sequence[bool]) -> float:
@@ -69,13 +176,23 @@ def cohen_kappa(a: Sequence[bool], b: Sequence[bool]) -> float:
 
     kappa = (p_o - p_e) / (1 - p_e), with p_e from each rater's marginal proportions
     (Cohen 1960). Hand-written because it is five lines; scikit-learn would be a heavy dependency
-    for it. Validated against published examples in ``tests/test_reliability.py``.
+    for it. Validated against published examples in ``tests/test_reliability.py``. For counts
+    already cross-tabulated, use :func:`cohen_kappa_from_table`.
+
+    ``a`` and ``b`` hold 0/1 or True/False, one rating per item, in the same order; anything else
+    raises :class:`ReliabilityInputError` (a ``ValueError``) naming the argument.
 
     >>> round(cohen_kappa([1, 1, 0, 0], [1, 0, 0, 0]), 3)
     0.5
+    >>> cohen_kappa(["yes", "no"], ["no", "no"])
+    Traceback (most recent call last):
+    ...
+    lspkit.reliability.ReliabilityInputError: argument a: must hold only 0/1 or True/False ratings; item 0 is 'yes' \
+(code each rating as 1 or True (the code applies) and 0 or False (it does not))
     """
-    a = np.asarray(a, dtype=bool)
-    b = np.asarray(b, dtype=bool)
+    a = _binary(a, "a")
+    b = _binary(b, "b")
+    _same_length(a, b)
     if a.size == 0:
         return float("nan")
     po = float(np.mean(a == b))
@@ -84,20 +201,74 @@ def cohen_kappa(a: Sequence[bool], b: Sequence[bool]) -> float:
     return float("nan") if pe == 1.0 else (po - pe) / (1 - pe)
 
 
+def cohen_kappa_from_table(table: Sequence[Sequence[float]] | np.ndarray) -> float:
+    """Cohen's kappa from a 2 × 2 contingency table; NaN when the table is empty or chance agreement is 1.
+
+    ``table[0]`` holds the items coder a rated yes: ``[both yes, a only]``; ``table[1]`` those a
+    rated no: ``[b only, both no]`` (the ``both, only_a, only_b, neither`` of :func:`reliability`).
+    Counts or proportions; they must be finite and not negative. The same ratings give the same
+    kappa as :func:`cohen_kappa`.
+
+    >>> round(cohen_kappa_from_table([[20, 5], [10, 15]]), 3)  # 50 grant proposals (Wikipedia, "Cohen's kappa")
+    0.4
+    >>> cohen_kappa_from_table([[20, 5, 1], [10, 15, 2]])
+    Traceback (most recent call last):
+    ...
+    lspkit.reliability.ReliabilityInputError: argument table: must be 2 x 2, not 2 x 3 \
+([[both yes, a only], [b only, both no]])
+    """
+    counts = _table(table)
+    n = counts.sum()
+    if n == 0:
+        return float("nan")
+    po = float((counts[0, 0] + counts[1, 1]) / n)
+    pa, pb = counts[0].sum() / n, counts[:, 0].sum() / n
+    pe = float(pa * pb + (1 - pa) * (1 - pb))
+    return float("nan") if pe == 1.0 else (po - pe) / (1 - pe)
+
+
+def _table(table: object) -> np.ndarray:
+    """A 2 × 2 table of finite, non-negative numbers, as floats."""
+    shape_hint = "[[both yes, a only], [b only, both no]]"
+    if isinstance(table, (str, bytes)) or table is None:
+        raise ReliabilityInputError("table", f"must be a 2 x 2 table of counts, not {table!r}", shape_hint)
+    array = _array(table, "table", shape_hint)
+    if array.shape != (2, 2):
+        shape = " x ".join(map(str, array.shape)) or "a single value"
+        raise ReliabilityInputError("table", f"must be 2 x 2, not {shape}", shape_hint)
+    if array.dtype.kind not in "biuf" and not all(_is_number(v) for v in array.ravel()):
+        raise ReliabilityInputError("table", f"must hold counts (numbers), not {array.ravel().tolist()!r}", shape_hint)
+    counts = array.astype(float)
+    if not np.isfinite(counts).all() or (counts < 0).any():
+        raise ReliabilityInputError("table", f"counts must be finite and not negative, got {counts.tolist()}",
+                                    shape_hint)
+    return counts
+
+
 def krippendorff_alpha(data: Sequence[Sequence[float]] | np.ndarray,
                        level: Literal["nominal", "ordinal", "interval", "ratio"] = "nominal") -> float:
     """Krippendorff's alpha for a coders × units matrix, missing values as NaN (or None).
 
     Computed by the ``krippendorff`` package; this wrapper returns NaN, rather than raising, where
     alpha is undefined: no unit has two values, or all values are the same (no variation to agree on).
+    A matrix with fewer than two coders (rows), rows of different lengths, a value that is not a
+    number, or an unknown ``level`` raises :class:`ReliabilityInputError` (a ``ValueError``).
 
     >>> round(krippendorff_alpha([[1, 1, 0, None], [1, 0, 0, 1]]), 3)
     0.444
+    >>> krippendorff_alpha([[1, 0, 1]])
+    Traceback (most recent call last):
+    ...
+    lspkit.reliability.ReliabilityInputError: argument data: needs at least two coders (rows), got 1 \
+(pass one row per coder and one column per unit; a missing rating is None or NaN)
     """
     import krippendorff
 
-    matrix = np.array([[np.nan if v is None else v for v in row] for row in data], dtype=float)
-    if matrix.ndim != 2 or matrix.size == 0:
+    if level not in LEVELS:
+        raise ReliabilityInputError("level", f"unknown level of measurement {level!r}",
+                                    "use one of " + ", ".join(LEVELS))
+    matrix = _matrix(data)
+    if matrix.size == 0:
         return float("nan")
     pairable = (~np.isnan(matrix)).sum(axis=0) >= 2
     values = matrix[:, pairable]
@@ -110,14 +281,13 @@ def krippendorff_alpha(data: Sequence[Sequence[float]] | np.ndarray,
 def percent_agreement(data: Sequence[Sequence[float]] | np.ndarray) -> float:
     """Percent (0-100) of agreeing coder pairs, averaged over the units at least two coders rated.
 
-    For two coders without missing values this is the share of units they agree on.
+    For two coders without missing values this is the share of units they agree on. ``data`` is
+    checked as for :func:`krippendorff_alpha`.
 
     >>> round(percent_agreement([[1, 1, 0, None], [1, 0, 0, 1]]), 2)
     66.67
     """
-    matrix = np.array([[np.nan if v is None else v for v in row] for row in data], dtype=float)
-    if matrix.ndim != 2:
-        return float("nan")
+    matrix = _matrix(data)
     rated = ~np.isnan(matrix)
     m = rated.sum(axis=0)
     pairable = m >= 2
@@ -134,10 +304,12 @@ def percent_agreement(data: Sequence[Sequence[float]] | np.ndarray) -> float:
 def kappa_band(kappa: float) -> str:
     """Landis and Koch's (1977) label for a kappa: poor, slight, fair, moderate, substantial, almost perfect.
 
+    An undefined kappa (NaN, None or ``pd.NA``) has no band: ``""``.
+
     >>> kappa_band(0.4), kappa_band(0.61), kappa_band(-0.1)
     ('fair', 'substantial', 'poor')
     """
-    if kappa is None or math.isnan(kappa):
+    if _undefined(kappa, "kappa"):
         return ""
     if kappa < 0:
         return "poor"
@@ -147,13 +319,22 @@ def kappa_band(kappa: float) -> str:
     return LANDIS_KOCH[-1][1]
 
 
+def _undefined(value: object, name: str) -> bool:
+    """Whether a coefficient is missing (None, NaN, ``pd.NA``); a value that is not a number raises."""
+    if value is None or value is pd.NA:
+        return True
+    if not _is_number(value):
+        raise ReliabilityInputError(name, f"must be a number, not {value!r}", "pass the coefficient, e.g. 0.61")
+    return math.isnan(value)
+
+
 def alpha_band(alpha: float) -> str:
     """Krippendorff's (2004) reading of an alpha: 'reliable' (>= .800), 'tentative' (>= .667), 'unreliable'.
 
     >>> alpha_band(0.743), alpha_band(0.8), alpha_band(0.5)
     ('tentative', 'reliable', 'unreliable')
     """
-    if alpha is None or math.isnan(alpha):
+    if _undefined(alpha, "alpha"):
         return ""
     if alpha >= ALPHA_ACCEPT:
         return "reliable"
@@ -162,8 +343,31 @@ def alpha_band(alpha: float) -> str:
 
 # -- the units compared --------------------------------------------------------------------------
 
+def _coder_list(corpus: Corpus, coders: Sequence[str]) -> list[str]:
+    """The coder ids, once each, in order; a single string (not a list of ids) is an error."""
+    if isinstance(coders, str):
+        raise LspkitError([Problem("parameter coders", "", f"must be a list of coder ids, not the string {coders!r}",
+                                   f"e.g. [{coders!r}, 'structure']; registered coders: "
+                                   + ", ".join(corpus.coder_ids))])
+    return list(dict.fromkeys(coders))
+
+
+def _check_kinds(kinds: Sequence[str]) -> list[str]:
+    """The unit kinds, checked against the corpus's kinds."""
+    from .corpus import UNIT_KINDS
+
+    if isinstance(kinds, str):
+        raise LspkitError([Problem("parameter kinds", "", f"must be a list of unit kinds, not the string {kinds!r}",
+                                   "e.g. ('paragraph', 'quote', 'learning_point')")])
+    unknown = [k for k in kinds if k not in UNIT_KINDS]
+    if unknown:
+        raise LspkitError([Problem("parameter kinds", "", f"unknown unit kind {unknown[0]!r}",
+                                   "use any of " + ", ".join(UNIT_KINDS))])
+    return list(kinds)
+
+
 def _check_coders(corpus: Corpus, coders: Sequence[str], kind: str) -> list[str]:
-    coders = list(dict.fromkeys(coders))
+    coders = _coder_list(corpus, coders)
     if len(coders) < 2:
         raise LspkitError([Problem("parameter coders", "", f"need at least two coders, got {coders}",
                                    "registered coders: " + ", ".join(corpus.coder_ids))])
@@ -192,7 +396,8 @@ def coverage_matrix(corpus: Corpus, coders: Sequence[str],
     >>> bool(m.loc["bolton.lp1", "auto"]), bool(m.loc["bolton.lp1", "structure"])
     (True, False)
     """
-    units = corpus.units[~corpus.units["boilerplate"] & corpus.units["kind"].isin(list(kinds))]
+    coders = _coder_list(corpus, coders)
+    units = corpus.units[~corpus.units["boilerplate"] & corpus.units["kind"].isin(_check_kinds(kinds))]
     derived = set(corpus.coders.loc[corpus.coders["kind"] == "derived", "coder"]) | {DERIVED_CODER}
     case_of = corpus.units.set_index("unit_id")["case_id"]
     out = {}
@@ -361,7 +566,7 @@ def units_compared(corpus: Corpus, coders: Sequence[str], kinds: Sequence[str] =
     >>> int(units_compared(load_corpus(), ["structure", "auto"]).set_index("kind").loc["learning_point", "compared"])
     0
     """
-    coders = list(dict.fromkeys(coders))
+    coders = _coder_list(corpus, coders)
     for coder in coders:
         corpus.check_coder(coder)
     cover = coverage_matrix(corpus, coders, kinds)
@@ -430,6 +635,6 @@ def theme_reliability(corpus: Corpus, coders: Sequence[str],
     True
     """
     derived = set(corpus.coders.loc[corpus.coders["kind"] == "derived", "coder"]) | {DERIVED_CODER}
-    if any(c in derived for c in coders):
+    if any(c in derived for c in _coder_list(corpus, coders)):
         return pd.DataFrame(columns=RELIABILITY_COLUMNS)
     return reliability(corpus, coders, "theme", kinds)

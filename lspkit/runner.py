@@ -34,8 +34,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .codings import atomic_write_bytes
-from .corpus import CASE_ID_RE, data_files, default_data_dir, load_corpus
+from .corpus import CASE_ID_RE, data_files, data_version, default_data_dir, load_corpus
 from .errors import LspkitError, Problem
+from .parameters import check_parameters, injected_source
+from .runlock import RunLock, scratch_dir, sweep_scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -156,7 +158,11 @@ def execute_job(source: Path, parameters: Mapping[str, Any], kernel_name: str | 
     from . import kernels
 
     start = time.perf_counter()
-    fd, tmp = tempfile.mkstemp(prefix=f".{Path(source).stem}.", suffix=".ipynb")
+    try:  # the last check before a kernel sees the values, on a Dask worker too
+        injected_source(parameters)
+    except LspkitError as exc:
+        return None, {"cell": "parameters", "message": str(exc)}, time.perf_counter() - start
+    fd, tmp = tempfile.mkstemp(prefix=f".{Path(source).stem}.", suffix=".ipynb", dir=scratch_dir())
     os.close(fd)
     error = None
     try:
@@ -247,7 +253,7 @@ def load_parameters_file(path: str | Path) -> dict[str, dict[str, Any]]:
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise LspkitError([Problem(str(path), "", "must map 'all' or a notebook name to a mapping of parameters",
                                    "e.g. 'all: {coder: researcher}'")])
-    return {str(k): dict(v) for k, v in data.items()}
+    return check_parameters(data, source=str(path))
 
 
 def plan(case_ids: list[str], partnerships: Mapping[str, str], lsps: Iterable[str] | None = None,
@@ -410,7 +416,7 @@ def _local_executor(jobs: list[Job], notebooks_dir: Path, workers: int, kernel_n
 def _remote_job(notebook_text: str, name: str, parameters: Mapping[str, Any], kernel_name: str | None,
                 timeout: float | None) -> tuple[str | None, dict | None, float]:
     """What a Dask worker runs: the notebook arrives as text, the executed notebook leaves as text."""
-    with tempfile.TemporaryDirectory(prefix="lspkit-job-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="job-", dir=scratch_dir()) as tmp:
         source = Path(tmp) / f"{name}.ipynb"
         source.write_text(notebook_text, encoding="utf-8")
         return execute_job(source, parameters, kernel_name=kernel_name, timeout=timeout)
@@ -499,16 +505,77 @@ def run_batch(lsps: Iterable[str] | None = None, data_dir: str | Path | None = N
               notebooks: Iterable[str] | None = None, jobs: int | None = None, force: bool = False,
               kernel_name: str | None = None, fresh_kernels: bool = False, executor: str = "local",
               executor_options: Mapping[str, Any] | None = None, notebooks_dir: str | Path | None = None,
-              timeout: float | None = 600, progress: bool = True) -> RunResult:
+              timeout: float | None = 600, progress: bool = True, wait: bool = True) -> RunResult:
     """Execute and publish the notebooks; see the module docstring and ``lspkit run --help``.
 
-    Returns every job's outcome; a failed or refused job never stops the others.
+    Returns every job's outcome; a failed or refused job never stops the others. Everything that
+    can be checked before a notebook runs is checked first: the parameters (plain data only), the
+    job count, the outputs folder and the data. One run at a time writes to an outputs folder
+    (:class:`lspkit.runlock.RunLock`; ``wait=False`` refuses instead of waiting).
     """
+    parameters = check_parameters(parameters or {}, source="parameters")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise LspkitError([Problem("option -j/--jobs", "", f"{jobs!r} is not a whole number of at least 1",
+                                   "give how many notebooks may run at once, e.g. -j 2")])
+    if executor not in EXECUTORS:
+        raise LspkitError([Problem("option --executor", "", f"unknown executor {executor!r}",
+                                   f"choose from {', '.join(EXECUTORS)}")])
+    outputs = Path(outputs) if outputs is not None else OUTPUTS
+    _check_outputs(outputs)
     explicit_data = data_dir is not None
     data_dir = Path(data_dir).resolve() if explicit_data else default_data_dir().resolve()
-    outputs = Path(outputs) if outputs is not None else OUTPUTS
     notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else NOTEBOOKS
     corpus = load_corpus(data_dir)
+    if executor == "dask" and (executor_options or {}).get("scheduler"):
+        _check_scheduler(str(dict(executor_options or {})["scheduler"]))
+    with RunLock(outputs, wait=wait):
+        sweep_scratch()
+        return _run_locked(corpus, data_dir, explicit_data, outputs, notebooks_dir, lsps, parameters, notebooks,
+                           jobs, force, kernel_name, fresh_kernels, executor, executor_options, timeout, progress)
+
+
+def _check_outputs(outputs: Path) -> None:
+    """The outputs folder and its sub-folders exist or can be made: checked before anything runs."""
+    for path in (outputs, outputs / "site", outputs / "notebooks", outputs / "failed"):
+        if path.exists() and not path.is_dir():
+            raise LspkitError([Problem(str(path), "", "is a file, not a folder",
+                                       "give --outputs a folder (it is created if missing)")])
+    try:
+        for sub in ("site", "notebooks", "failed"):
+            (outputs / sub).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LspkitError([Problem(str(outputs), "", f"cannot create the outputs folder: {exc.strerror or exc}",
+                                   "give --outputs a folder you can write to")]) from None
+    if not os.access(outputs, os.W_OK):
+        raise LspkitError([Problem(str(outputs), "", "the outputs folder is not writable",
+                                   "give --outputs a folder you can write to")])
+
+
+def _check_scheduler(address: str, timeout: float = 5.0) -> None:
+    """A Dask scheduler address that answers, checked before any notebook is sent (a TCP connect)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    hint = "start the scheduler (dask scheduler) or give its address as tcp://HOST:PORT"
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if parts.scheme not in ("tcp", "tls") or not host or not port:
+        raise LspkitError([Problem("option --scheduler", "", f"{address!r} is not a scheduler address", hint)])
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise LspkitError([Problem("option --scheduler", "", f"no Dask scheduler answers at {address} "
+                                   f"({exc.strerror or exc})", hint)]) from None
+
+
+def _run_locked(corpus: Any, data_dir: Path, explicit_data: bool, outputs: Path, notebooks_dir: Path,
+                lsps: Iterable[str] | None, parameters: Mapping[str, Mapping[str, Any]],
+                notebooks: Iterable[str] | None, jobs: int | None, force: bool, kernel_name: str | None,
+                fresh_kernels: bool, executor: str, executor_options: Mapping[str, Any] | None,
+                timeout: float | None, progress: bool) -> RunResult:
     partnerships = dict(zip(corpus.cases["case_id"], corpus.cases["partnership"]))
     planned, refused = plan(corpus.case_ids, partnerships, lsps, parameters, notebooks, notebooks_dir,
                             data_dir if explicit_data else None)
@@ -520,7 +587,7 @@ def run_batch(lsps: Iterable[str] | None = None, data_dir: str | Path | None = N
         manifest = {"pages": {}}
     pages: dict[str, dict] = manifest.setdefault("pages", {})
 
-    data_digest, code = inputs_digest(data_dir), code_version()
+    data_digest, code, version = inputs_digest(data_dir), code_version(), data_version(data_dir)
     keys = {job.name: job_key(job, notebooks_dir, data_digest, code, kernel_name) for job in planned}
     outcomes: dict[str, Outcome] = {}
     to_run = []
@@ -558,7 +625,8 @@ def run_batch(lsps: Iterable[str] | None = None, data_dir: str | Path | None = N
                 _write_atomic(outputs / "notebooks" / f"{job.name}.ipynb", text)
                 _write_atomic(html_path, page_html)
                 failed_path.unlink(missing_ok=True)
-                pages[job.name] = {"key": keys[job.name], "status": "ok", "title": job.title, "group": job.group,
+                pages[job.name] = {"key": keys[job.name], "status": "ok", "data_version": version,
+                                   "title": job.title, "group": job.group,
                                    "description": job.description, "html": f"{job.name}.html",
                                    "notebook": f"../notebooks/{job.name}.ipynb", "seconds": round(seconds, 2),
                                    "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
@@ -575,7 +643,7 @@ def run_batch(lsps: Iterable[str] | None = None, data_dir: str | Path | None = N
             if bar is not None:
                 bar.set_postfix(failed=failures, refresh=False)
                 bar.update(1)
-        manifest["data_version"] = data_digest[:12]
+        manifest["data_version"] = version
         manifest["code_version"] = code
         manifest["run_date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     if bar is not None:
@@ -588,7 +656,7 @@ def run_batch(lsps: Iterable[str] | None = None, data_dir: str | Path | None = N
 
         listed = [dict(p, name=n) for n, p in pages.items() if (outputs / "site" / p["html"]).exists()]
         _write_atomic(index, index_html(listed, manifest.get("run_date", "not yet run"),
-                                        manifest.get("data_version", data_digest[:12]), __version__))
+                                        manifest.get("data_version", version), __version__))
         _write_atomic(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     ordered = refused + [outcomes[j.name] for j in planned]
     return RunResult(ordered, outputs)

@@ -82,8 +82,11 @@ def index_html(pages: Iterable[dict[str, Any]], run_date: str, data_version: str
         parts += [f"<h2>{e(group)}</h2>", "<table>", "<tr><th>Page</th><th>What it answers</th><th>Run</th></tr>"]
         for p in sorted((p for p in pages if p["group"] == group), key=lambda p: p["title"]):
             note = ""
+            if p.get("data_version") and p["data_version"] != data_version:
+                note += (f' <span class="failed">(made from data version <code>{e(p["data_version"])}</code>, '
+                         "not this one: run it again to bring it up to date)</span>")
             if p.get("status") == "failed":
-                note = (' <span class="failed">(the latest run failed; this is the last good page: '
+                note += (' <span class="failed">(the latest run failed; this is the last good page: '
                         f"{e(p.get('error', ''))})</span>")
             parts.append(f'<tr><td><a href="{e(p["html"])}">{e(p["title"])}</a></td>'
                          f"<td>{e(p['description'])}{note}</td><td>{e(p.get('finished', '')[:10])}</td></tr>")

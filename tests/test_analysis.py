@@ -35,7 +35,7 @@ RESEARCHER = [("a.p04", "goals"), ("a.p06", "staff_skills"), ("a.p06", "systems"
               ("a.p07", "style"), ("a.p07", "pooled_resources"), ("a.lp1", "staff_skills"),
               ("a.lp2", "steering"), ("a.lp2", "standards"), ("b.p04", "steering"), ("b.p04", "mainstream_budgets"),
               ("b.p05", "standards"), ("b.p05", "joint_appointments"), ("b.lp1", "systems"),
-              ("b.question1", "interdependence")]
+              ("b.question1", "community_engagement")]
 
 
 @pytest.fixture(scope="module")

@@ -158,3 +158,85 @@ def test_crlf_line_endings_keep_exact_spans():
     for u in parsed.units:
         assert " ".join(text[u["start"]:u["end"]].split()) == u["text"]
     assert len(parsed.units) == 36
+
+
+# -- line breaks, byte-order marks and control characters -----------------------------------------
+
+def test_a_bom_is_removed_and_nothing_else_changes():
+    from lspkit.caseformat import decode_case_bytes
+
+    raw = (DATA / "raw" / "bolton.txt").read_bytes()
+    assert decode_case_bytes(b"\xef\xbb\xbf" + raw) == raw.decode("utf-8")
+    crlf = raw.replace(b"\n", b"\r\n")
+    assert decode_case_bytes(b"\xef\xbb\xbf" + crlf) == crlf.decode("utf-8")  # "\r\n" kept
+    assert decode_case_bytes(b"\xef\xbb\xbf\xef\xbb\xbfx") == "\ufeffx"  # only the leading mark goes
+
+
+def test_lone_carriage_returns_are_line_breaks_with_exact_spans():
+    text = _bolton().replace("\n", "\r")
+    parsed = parse_case_text(text, "cr")
+    expected = parse_case_text(_bolton(), "cr")
+    assert [(u["unit_id"], u["line"], u["start"], u["end"]) for u in parsed.units] == [
+        (u["unit_id"], u["line"], u["start"], u["end"]) for u in expected.units]
+    assert text[parsed.units[13]["start"]:parsed.units[13]["end"]].count("\r") == 2  # bolton.p14's page break
+
+
+def test_undecodable_bytes_in_a_crlf_or_cr_file_name_their_line():
+    from lspkit.caseformat import decode_case_bytes
+
+    for brk in (b"\n", b"\r\n", b"\r"):
+        with pytest.raises(LspkitError, match=r"x.txt, line 3: cannot be decoded as UTF-8"):
+            decode_case_bytes(brk.join([b"one", b"two", b"thr\xffee"]), "x.txt")
+
+
+def test_a_nul_is_reported_with_its_line_and_column():
+    lines = _bolton().split("\n")
+    lines[26] = lines[26][:6] + "\0" + lines[26][6:]
+    problems = _problems("\n".join(lines))
+    assert "broken.txt, line 27, column 7: control character U+0000 (NUL)" in problems[0], problems
+
+
+@pytest.mark.parametrize("char, name", [("\x0c", "U+000C (form feed)"), ("\x1b", "U+001B (escape)"),
+                                        ("\x7f", "U+007F (DEL)"), ("\x85", "U+0085 (next line)"), ("\x01", "U+0001")])
+def test_other_control_characters_are_reported_and_tab_is_not(char, name):
+    text = _bolton().replace("Partnership has", "Partnership\thas", 1)
+    text = text.replace("\n- 7 The", f"\n- 7 The{char}", 1)
+    problems = _problems(text)
+    assert [p for p in problems if "control character" in p] == [
+        f"broken.txt, line 35, column 8: control character {name} (delete it: a case study is plain text, "
+        "where tab and line breaks are the only control characters)"]
+
+
+def test_a_crlf_text_reports_control_characters_at_the_same_line_and_column():
+    text = _bolton().replace("\n- 7 The", "\n- 7 The\0", 1).replace("\n", "\r\n")
+    assert any("line 35, column 8: control character U+0000" in p for p in _problems(text))
+
+
+def test_many_control_characters_are_counted_after_the_first_ten():
+    text = _bolton().replace("Bolton", "Bolton\x01")
+    found = [p for p in _problems(text) if "control character" in p]
+    assert len(found) == 11 and found[-1].startswith("broken.txt: ")
+    assert re.search(r"\d+ more control character\(s\) after these 10", found[-1])
+
+
+def test_utf16_text_is_one_problem_not_hundreds():
+    text = _bolton()[:2000].encode("utf-16-le").decode("utf-8")  # ASCII text saved as UTF-16, read as UTF-8
+    problems = _problems(text)
+    assert len(problems) == 1 and "it looks like UTF-16 text (save the file as UTF-8 text)" in problems[0]
+    found = []
+    assert parse_case_text(text, "x", "x.txt", found).units == [] and len(found) == 1
+
+
+def test_a_folder_or_an_unreadable_file_is_an_lspkit_error(tmp_path, monkeypatch):
+    (tmp_path / "wigan.txt").mkdir()
+    with pytest.raises(LspkitError, match=r"wigan.txt: is a folder, not a file \(a case study is a text file"):
+        read_case_file(tmp_path / "wigan.txt")
+    path = tmp_path / "locked.txt"
+    path.write_text("text")
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(type(path), "read_bytes", denied)
+    with pytest.raises(LspkitError, match=r"locked.txt: cannot be read: permission denied \(make the file readable"):
+        read_case_file(path)

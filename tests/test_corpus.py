@@ -38,7 +38,7 @@ def test_themes_inherit_element_and_dimension_from_their_parents(corpus):
     assert codes.loc["mainstream_budgets", "parent"] == "pooled_resources"  # a theme under a theme
     assert codes.loc["mainstream_budgets", "element"] == "steering"
     assert codes.loc["mainstream_budgets", "dimension"] == "transactional"
-    assert pd.isna(codes.loc["interdependence", "element"])
+    assert "interdependence" not in codes.index  # retired: link data (data/links/) record such ties
     assert (corpus.codes["kind"] == "element").sum() == 7
     assert (corpus.codes["kind"] == "theme").sum() >= 10
 
@@ -94,7 +94,7 @@ def test_env_var_points_the_loader_at_another_directory(data_copy, monkeypatch):
     (data_copy / "raw" / "hammersmith-and-fulham.txt").unlink()
     lines = (data_copy / "cases.csv").read_text(encoding="utf-8").splitlines()
     (data_copy / "cases.csv").write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
-    for path in (data_copy / "codings").glob("*.csv"):  # every coder's file, the machine baseline's too
+    for path in [*(data_copy / "codings").glob("*.csv"), *(data_copy / "links").glob("*.csv")]:  # every coder's
         codings = path.read_text(encoding="utf-8").splitlines()
         path.write_text("\n".join(l for l in codings if not l.startswith("hammersmith")) + "\n", encoding="utf-8")
     monkeypatch.setenv("LSPKIT_DATA", str(data_copy))
@@ -137,3 +137,23 @@ def test_coded_units_by_row_position_equals_the_join_on_ids(corpus, coder, kind)
     slow = joined.coded_units(coder=coder, kind=kind)
     assert len(fast) > 0
     pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_raw_span_is_exact_for_every_bolton_unit_saved_with_crlf(data_copy):
+    path = data_copy / "raw" / "bolton.txt"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    corpus = lspkit.load_corpus(data_copy)
+    text = path.read_bytes().decode("utf-8")
+    assert corpus.raw["bolton"] == text
+    bolton = corpus.units[corpus.units["case_id"] == "bolton"]
+    assert len(bolton) == 36
+    for unit_id, start, end in bolton[["unit_id", "start", "end"]].itertuples(index=False):
+        assert corpus.raw_span(unit_id) == text[start:end]
+    assert "\r\n\r\nfunded by the Council" in corpus.raw_span("bolton.p14")
+    lf = lspkit.load_corpus(DATA)
+    pd.testing.assert_frame_equal(corpus.units.drop(columns=["start", "end"]), lf.units.drop(columns=["start", "end"]))
+
+
+def test_raw_is_the_files_text(corpus):
+    for case_id in CASES:
+        assert corpus.raw[case_id] == (DATA / "raw" / f"{case_id}.txt").read_bytes().decode("utf-8")

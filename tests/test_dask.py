@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from lspkit.cli import main
+from lspkit.runner import NOTEBOOKS
+
+from .badinputs.run import PAYLOAD
 
 distributed = pytest.importorskip("distributed")  # part of the test extras; CI installs it
 
@@ -28,13 +32,17 @@ def test_dask_executor_runs_on_a_local_cluster_and_matches_a_local_run(tmp_path,
 
 
 def test_dask_failure_is_isolated(tmp_path, data_copy, capsys):
+    # the failing value is a code-injection payload from a parameters file: it must arrive as a string
+    params = tmp_path / "run.yml"
+    params.write_text(yaml.safe_dump({"coding_overview": {"coder_b": PAYLOAD}}), encoding="utf-8")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         code = main(["--data", str(data_copy), "run", "--outputs", str(tmp_path / "out"), "--executor", "dask",
                      "--scheduler", cluster.scheduler_address, "--no-progress", "--notebook", "case_profile",
-                     "--notebook", "coding_overview", "--lsp", "bolton", "-p", "coding_overview.coder_b", "nobody"])
+                     "--notebook", "coding_overview", "--lsp", "bolton", "--parameters-file", str(params)])
     out = capsys.readouterr().out
     assert code == 1
     assert "case_profile-bolton  ran" in out
-    assert "coding_overview      failed" in out and "nobody" in out
+    assert "coding_overview      failed" in out and "unknown coder 'a\"; import os" in out
+    assert not (NOTEBOOKS / "pwned").exists() and not (tmp_path / "pwned").exists()
     assert (tmp_path / "out" / "failed" / "coding_overview.ipynb").exists()

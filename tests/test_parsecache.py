@@ -93,3 +93,41 @@ def test_copied_data_shares_entries(cache, tmp_path):
     shutil.copytree(DATA, tmp_path / "copy")
     lspkit.load_corpus(tmp_path / "copy")
     assert sorted(p.name for p in cache.rglob("*.marshal")) == before  # keyed by content and case id
+
+
+def test_an_entry_holds_the_exact_text_and_offsets_of_its_bytes(cache, tmp_path):
+    """The key is the file's bytes: the same text with CRLF line breaks or a BOM is another entry."""
+    plain = (DATA / "raw" / "bolton.txt").read_bytes()
+    variants = {"lf": plain, "crlf": plain.replace(b"\n", b"\r\n"), "bom": b"\xef\xbb\xbf" + plain}
+    loaded = {}
+    for name, data in variants.items():
+        path = tmp_path / name / "bolton.txt"
+        path.parent.mkdir()
+        path.write_bytes(data)
+        loaded[name] = (parsecache.load_case(path), parsecache.load_case(path))  # cold, then warm
+    assert len(list(cache.rglob("*.marshal"))) == 3
+    for name, (cold, warm) in loaded.items():
+        text = variants[name].decode("utf-8").removeprefix("\ufeff")
+        assert cold.text == warm.text == text
+        assert cold.columns == warm.columns
+        spans = [text[s:e] for s, e in zip(warm.columns["start"], warm.columns["end"])]
+        assert [" ".join(s.split()) for s in spans] == warm.columns["text"]
+    assert loaded["crlf"][1].columns["start"] != loaded["lf"][1].columns["start"]
+    assert loaded["bom"][1].columns["start"] == loaded["lf"][1].columns["start"]  # the BOM is not text
+
+
+def test_a_text_with_a_control_character_is_never_cached(cache, data_copy):
+    path = data_copy / "raw" / "bolton.txt"
+    path.write_bytes(path.read_bytes().replace(b"Bolton first", b"Bolton\x0cfirst", 1))
+    problems = []
+    parsecache.load_case(path, "bolton", problems)
+    assert any("control character U+000C (form feed)" in p.message for p in problems)
+    assert not list(cache.rglob("*.marshal"))
+
+
+def test_a_folder_named_like_a_text_is_an_lspkit_error(tmp_path):
+    from lspkit.errors import LspkitError
+
+    (tmp_path / "bolton.txt").mkdir()
+    with pytest.raises(LspkitError, match="bolton.txt: is a folder, not a file"):
+        parsecache.load_case(tmp_path / "bolton.txt")

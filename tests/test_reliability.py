@@ -156,7 +156,7 @@ def test_unit_universe_with_the_structure_coder_and_a_partial_coder():
              "b.p04": ("b", "paragraph"), "b.lp1": ("b", "learning_point")}
     codings = [("a.p04", "goals", "structure"), ("a.p05", "style", "structure"), ("a.p05.quote1", "style", "structure"),
                ("b.p04", "steering", "structure"),
-               ("a.p04", "goals", "ann"), ("a.lp1", "staff_skills", "ann"), ("a.question1", "interdependence", "ann")]
+               ("a.p04", "goals", "ann"), ("a.lp1", "staff_skills", "ann"), ("a.question1", "community_engagement", "ann")]
     corpus = make_corpus(units, codings, {"structure": "derived", "ann": "human"})
     cover = R.coverage_matrix(corpus, ["structure", "ann"])
     # boilerplate (p01) and questions are never compared; structure never covers learning points;
@@ -272,3 +272,113 @@ def test_findings_name_the_largest_one_sided_differences():
                                              {"ann": "human", "bob": "human"}), ["ann", "bob"])
     assert themes["code_id"].iloc[-1] == "all themes" and (themes["kind"] == "theme").all()
     assert themes.set_index("code_id").loc["joint_appointments", "only_a"] == 1
+
+
+# -- the coefficients check their arguments ---------------------------------------------------------
+
+@pytest.mark.parametrize("a, b, argument, message", [
+    ([1, 2, 3], [3, 1, 2], "a", "item 1 is 2"),
+    (["yes", "no"], ["no", "no"], "a", "item 0 is 'yes'"),
+    ([1, 0], [1, None], "b", "item 1 is None"),
+    ([1, nan], [1, 0], "a", "item 1 is nan"),
+    ([True, False], [0.5, 1], "b", "item 0 is 0.5"),
+    ("10", "01", "a", "must be a sequence of ratings, not '10'"),
+    ([[1, 0], [0, 1]], [[1, 0], [0, 1]], "a", "must be a flat sequence of ratings, not an array of shape (2, 2)"),
+    ([1, 0, 1], [1, 0], "b", "has 2 ratings but a has 3"),
+])
+def test_cohen_kappa_names_the_argument_it_cannot_use(a, b, argument, message):
+    with pytest.raises(R.ReliabilityInputError) as info:
+        R.cohen_kappa(a, b)
+    assert isinstance(info.value, ValueError) and isinstance(info.value, LspkitError)
+    assert info.value.argument == argument
+    assert str(info.value).startswith(f"argument {argument}: ") and message in str(info.value)
+
+
+def test_cohen_kappa_gives_the_same_value_for_every_binary_form():
+    a, b = _table(20, 5, 10, 15)
+    expected = R.cohen_kappa(a, b)
+    forms = [(np.array(a, dtype=bool), np.array(b, dtype=bool)), (np.array(a, dtype=float), np.array(b, dtype=float)),
+             (pd.Series(a), pd.Series(b)), ([bool(v) for v in a], [bool(v) for v in b]),
+             (np.array(a, dtype=object), np.array(b, dtype=object)), (tuple(a), tuple(b))]
+    assert all(R.cohen_kappa(x, y) == expected for x, y in forms)
+
+
+@pytest.mark.parametrize("counts", [(20, 5, 10, 15), (45, 15, 25, 15), (25, 35, 5, 35), (1, 1, 3, 5), (0, 0, 0, 4),
+                                    (7, 0, 0, 3), (0, 3, 4, 0)])
+def test_kappa_from_a_table_equals_kappa_from_the_ratings(counts):
+    both, only_a, only_b, neither = counts
+    from_table = R.cohen_kappa_from_table([[both, only_a], [only_b, neither]])
+    from_ratings = R.cohen_kappa(*_table(*counts))
+    assert from_table == pytest.approx(from_ratings, nan_ok=True, abs=1e-15)
+    assert R.cohen_kappa_from_table(np.array([[both, only_a], [only_b, neither]]) / sum(counts)) == pytest.approx(
+        from_ratings, nan_ok=True)  # proportions give the same kappa
+
+
+def test_kappa_from_a_table_on_the_published_example_and_an_empty_table():
+    assert R.cohen_kappa_from_table([[20, 5], [10, 15]]) == pytest.approx(0.4)
+    assert math.isnan(R.cohen_kappa_from_table([[0, 0], [0, 0]]))
+
+
+@pytest.mark.parametrize("table, message", [
+    ([[20, 5, 1], [10, 15, 2]], "must be 2 x 2, not 2 x 3"),
+    ([20, 5, 10, 15], "must be 2 x 2, not 4"),
+    ([[20, 5], [10]], "cannot be read as an array"),
+    ([[20, -5], [10, 15]], "counts must be finite and not negative"),
+    ([[20, nan], [10, 15]], "counts must be finite and not negative"),
+    ([["a", "b"], ["c", "d"]], "must hold counts (numbers)"),
+    ("20 5 10 15", "must be a 2 x 2 table of counts"),
+])
+def test_kappa_from_a_table_checks_the_table(table, message):
+    with pytest.raises(R.ReliabilityInputError, match=r"^argument table: ") as info:
+        R.cohen_kappa_from_table(table)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("function", [R.krippendorff_alpha, R.percent_agreement])
+@pytest.mark.parametrize("data, message", [
+    ([[1, 0, 1]], "needs at least two coders (rows), got 1"),
+    ([], "needs at least two coders (rows), got 0"),
+    ([1, 0, 1], "must be a matrix: a sequence of rows, one per coder"),
+    ([[1, 0, 1], [1, 0]], "rows must have one length, one rating per unit; they have 2, 3"),
+    ([[1, "a"], [1, 0]], "row 0, item 1 is 'a'"),
+    ([[1, np.inf], [1, 0]], "holds an infinite rating"),
+    (None, "must be a matrix of ratings, not None"),
+])
+def test_matrix_coefficients_name_what_is_wrong_with_the_data(function, data, message):
+    with pytest.raises(R.ReliabilityInputError, match=r"^argument data: ") as info:
+        function(data)
+    assert message in str(info.value) and isinstance(info.value, ValueError)
+
+
+def test_matrix_coefficients_keep_their_values_for_every_valid_form():
+    assert R.krippendorff_alpha(np.array(KRIPPENDORFF_2011)) == R.krippendorff_alpha(KRIPPENDORFF_2011)
+    assert R.percent_agreement(np.array([BINARY_A, BINARY_B], dtype=bool)) == R.percent_agreement([BINARY_A, BINARY_B])
+    assert math.isnan(R.krippendorff_alpha([[], []])) and math.isnan(R.percent_agreement(np.empty((3, 0))))
+    with pytest.raises(R.ReliabilityInputError, match="argument level: unknown level of measurement 'nominl'"):
+        R.krippendorff_alpha(KRIPPENDORFF_2011, "nominl")
+
+
+def test_bands_take_numbers_or_missing_values_only():
+    assert R.kappa_band(pd.NA) == R.alpha_band(None) == ""
+    assert R.kappa_band(np.float64(0.5)) == "moderate"
+    with pytest.raises(R.ReliabilityInputError, match="argument kappa: must be a number, not 'high'"):
+        R.kappa_band("high")
+
+
+def test_the_error_survives_pickling():
+    import pickle
+
+    error = R.ReliabilityInputError("b", "has 2 ratings but a has 3", "rate the same items")
+    again = pickle.loads(pickle.dumps(error))
+    assert str(again) == str(error) and again.argument == "b"
+
+
+def test_coders_and_kinds_must_be_lists_of_known_ids(corpus):
+    with pytest.raises(LspkitError, match="parameter coders: must be a list of coder ids, not the string 'researcher'"):
+        R.reliability(corpus, "researcher")
+    with pytest.raises(LspkitError, match="parameter coders: must be a list of coder ids"):
+        R.units_compared(corpus, "auto")
+    with pytest.raises(LspkitError, match="parameter kinds: unknown unit kind 'paragraf'"):
+        R.reliability(corpus, ["structure", "auto"], kinds=("paragraf",))
+    with pytest.raises(LspkitError, match="parameter kinds: must be a list of unit kinds, not the string 'quote'"):
+        R.coverage_matrix(corpus, ["structure", "auto"], kinds="quote")
