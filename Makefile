@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.lspkit-setup
 
-.PHONY: setup run test lab references bench-run bench check-site clean
+.PHONY: setup run test lab references bench-run bench check-site pdf clean
 
 setup: $(STAMP)
 
@@ -36,9 +36,14 @@ bench-run: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_scale.py
 
-# Open the published site in headless Chromium (apt-get install chromium) and save screenshots.
+# Every page in headless Chromium, offline, at 1280 and 390 px: checks and full-height screenshots in
+# outputs/site-check/. Needs pip install -e '.[site]' (playwright, pypdf) and apt-get install chromium.
 check-site: run
 	$(BIN)/python tools/check_site.py
+
+# The whole site printed by headless Chromium into one PDF: outputs/site/lspkit-report.pdf.
+pdf: run
+	$(BIN)/python tools/make_pdf.py
 
 clean:
 	rm -rf $(VENV) outputs/*

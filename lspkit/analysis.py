@@ -25,6 +25,7 @@ import pandas as pd
 
 from .corpus import Corpus, Positions
 from .errors import LspkitError, Problem
+from .findings import balance_wording
 from .reliability import cohen_kappa  # noqa: F401  (moved to lspkit.reliability; kept importable here)
 from .linkanalysis import (link_chains, link_matrix, link_meta_matrix, one_sided,  # noqa: F401  (link analyses,
                            retrieve_links)  # also reachable as analysis.retrieve_links)
@@ -631,7 +632,7 @@ def departures(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
             memo[u] = f"{memo[u]} {m}" if u in memo else m
     label = _mask_labels(elements, ", ")
     filed_under = np.where(lp[rows], unit_dims[rows], units["heading_element"].astype(str).to_numpy(dtype=object)[rows])
-    return pd.DataFrame({"citation": _take(units["citation"], rows),
+    out = pd.DataFrame({"citation": _take(units["citation"], rows),
                          "unit_id": _take(units["unit_id"], rows),
                          "case_id": _take(units["case_id"], rows),
                          "filed_under": pd.Series(filed_under, dtype=str),
@@ -639,6 +640,9 @@ def departures(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
                          "memo": pd.Series([memo.get(u, "") for u in rows], dtype=str),
                          "text": _take(units["text"], rows)},
                         columns=["citation", "unit_id", "case_id", "filed_under", "coded_as", "memo", "text"])
+    out.attrs["empty"] = (f"No departures: coder {coder!r} gives every paragraph and quotation the element of its "
+                          "heading, and every learning point only elements of its own dimension.")
+    return out
 
 
 # -- descriptive tables for the notebooks ------------------------------------------------------
@@ -806,9 +810,7 @@ def synthesis(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
                         "balance"))
         for row in part.itertuples(index=False):
             if len(part) == 1:
-                lean = ("transformational" if row.balance_index > 0 else
-                        "transactional" if row.balance_index < 0 else "neither way")
-                out.append((f"In the {units_of}, {name[str(row.case_id)]} leans {lean} "
+                out.append((f"In the {units_of}, {name[str(row.case_id)]} {balance_wording(row.balance_index)} "
                             f"(index {row.balance_index:+.2f}: {row.transformational} transformational, "
                             f"{row.transactional} transactional units).", "balance"))
     for row in links.itertuples(index=False):

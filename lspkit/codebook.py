@@ -58,6 +58,7 @@ class Codebook:
     heading_to_element: dict[str, str]
     path: Path
     relations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RELATION_COLUMNS))
+    version: str = ""
 
     def element_dtype(self) -> pd.CategoricalDtype:
         """The ordered categorical of element ids, in 7S order."""
@@ -305,7 +306,8 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
     codes["element"] = pd.Categorical(codes["element"], categories=elements, ordered=True)
     known = codes["dimension"].isin(dimensions)  # an unknown one is reported above
     codes["dimension"] = pd.Categorical(codes["dimension"].where(known), categories=dimensions, ordered=True)
-    return Codebook(codes, elements, dimensions, heading_to_element, path, relations)
+    return Codebook(codes, elements, dimensions, heading_to_element, path, relations,
+                    str(doc.get("version", "")) if doc else "")
 
 
 def _relations(doc: dict, name: str, log: ProblemLog) -> pd.DataFrame:

@@ -76,7 +76,9 @@ def link_matrix(corpus: Corpus, coder: str = "researcher", *, cross: bool | None
     links = _links(corpus, coder, cross)
     columns = ["case_id", "source", "target", "explicit", "inferred", "links"]
     if links.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object if i < 3 else "int64") for i, c in enumerate(columns)})
+        empty = pd.DataFrame({c: pd.Series(dtype=object if i < 3 else "int64") for i, c in enumerate(columns)})
+        empty.attrs["empty"] = f"No links: coder {coder!r} has recorded none here."
+        return empty
     counts = (links.groupby(["case_id", "source", "target", "evidence"]).size()
               .unstack("evidence", fill_value=0).reindex(columns=["explicit", "inferred"], fill_value=0))
     counts["links"] = counts["explicit"] + counts["inferred"]
@@ -252,6 +254,8 @@ def link_chains(corpus: Corpus, coder: str = "researcher", *,
                          "citations": " | ".join(part[i].citation for i in used)})
     frame = pd.DataFrame(rows, columns=["case_id", "path", "elements", "steps", "links", "crosses", "citations"])
     frame = frame.astype({"steps": "int64", "crosses": bool})
+    frame.attrs["empty"] = (f"No chains: no two links of coder {coder!r} in a case follow on from each other"
+                            + (" while resting on a common unit." if thread == "unit" else "."))
     case_order = {c: i for i, c in enumerate(corpus.case_ids)}
     frame = frame.assign(_c=frame["case_id"].map(case_order))
     return (frame.sort_values(["_c", "steps", "links"], ascending=[True, False, True], kind="stable")
@@ -275,7 +279,9 @@ def link_meta_matrix(corpus: Corpus, coder: str = "researcher", *, cross: bool |
     links = _links(corpus, coder, cross)
     by = list(by)
     if links.empty:
-        return pd.DataFrame(columns=["kind", *by, "cases", "links", *corpus.case_ids])
+        empty = pd.DataFrame(columns=["kind", *by, "cases", "links", *corpus.case_ids])
+        empty.attrs["empty"] = f"No links: coder {coder!r} has recorded none of this kind."
+        return empty
     rows = []
     for key, group in links.groupby(by, sort=False):
         key = key if isinstance(key, tuple) else (key,)
@@ -321,7 +327,10 @@ def one_sided(corpus: Corpus, coder: str = "researcher", *, kinds: Sequence[str]
                      "dimension": present.pop(), "elements": ", ".join(elements), "text": unit["text"]})
     order = {u: i for i, u in enumerate(corpus.units["unit_id"])}
     frame = pd.DataFrame(rows, columns=["case_id", "unit_id", "citation", "dimension", "elements", "text"])
-    return frame.iloc[np.argsort(frame["unit_id"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
+    frame = frame.iloc[np.argsort(frame["unit_id"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
+    frame.attrs["empty"] = (f"No one-sided units: every unit that coder {coder!r} gives elements of one dimension only "
+                            "has a cross-dimension link resting on it (or the coder has recorded no links).")
+    return frame
 
 
 def retrieve_links(corpus: Corpus, *, case: str | None = None, source: str | None = None,
@@ -366,7 +375,9 @@ def retrieve_links(corpus: Corpus, *, case: str | None = None, source: str | Non
     out = links[["link_id", "citation", "case_id", "coder", "source", "target", "direction", "relation", "evidence",
                  "status", "memo"]].copy()
     out["text"] = texts
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["empty"] = (f"No links: coder {coder!r} has recorded none that match." if coder else "No links match.")
+    return out
 
 
 def link_agreement(corpus: Corpus, coders: Sequence[str], *, by: Literal["pair", "pair_direction"] = "pair_direction"

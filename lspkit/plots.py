@@ -159,10 +159,12 @@ def balance_plot(balance: pd.DataFrame, ax: Axes | None = None, labels: Mapping[
 
 
 def heatmap(matrix: pd.DataFrame, ax: Axes | None = None, labels: Mapping[str, str] | None = None,
-            colours: Mapping[str, str] | None = None, fmt: str | None = None) -> Axes:
+            colours: Mapping[str, str] | None = None, fmt: str | None = None,
+            value_label: str = "coded units") -> Axes:
     """A case × code matrix (:func:`~lspkit.analysis.case_code_matrix`) as an annotated heatmap.
 
-    ``colours`` (code id to colour, e.g. :func:`dimension_colours`) tints the code labels.
+    ``colours`` (code id to colour, e.g. :func:`dimension_colours`) tints the code labels, and a
+    legend says what the label colours mean; ``value_label`` labels the colour bar.
     """
     values = matrix.to_numpy(dtype=float)
     if fmt is None:
@@ -186,7 +188,12 @@ def heatmap(matrix: pd.DataFrame, ax: Axes | None = None, labels: Mapping[str, s
             for tick, code in zip(ax.get_xticklabels(), matrix.columns):
                 tick.set_color(colours.get(str(code), "black"))
         ax.spines[:].set_visible(False)
-        ax.figure.colorbar(image, ax=ax, shrink=0.8)
+        bar = ax.figure.colorbar(image, ax=ax, shrink=0.8)
+        bar.set_label(value_label)
+        if colours:
+            ax.legend(handles=_legend_handles(), title="label colour: dimension", loc="upper left",
+                      bbox_to_anchor=(0.0, -0.28 if matrix.shape[1] > 3 else -0.15), ncol=3, frameon=False,
+                      fontsize=8, title_fontsize=8)
     return ax
 
 
@@ -238,7 +245,7 @@ def cooccurrence_plot(pairs: pd.DataFrame, order: list[str], ax: Axes | None = N
         if a in idx and b in idx:
             grid[idx[a], idx[b]] = grid[idx[b], idx[a]] = n
     matrix = pd.DataFrame(grid, index=order, columns=order)
-    ax = heatmap(matrix, ax=ax, labels=labels, colours=colours, fmt=".0f")
+    ax = heatmap(matrix, ax=ax, labels=labels, colours=colours, fmt=".0f", value_label="units coded to both")
     if colours:
         for tick, code in zip(ax.get_yticklabels(), order):
             tick.set_color(colours.get(code, "black"))
@@ -249,6 +256,10 @@ def cooccurrence_plot(pairs: pd.DataFrame, order: list[str], ax: Axes | None = N
             for rows, cols in ((tf, tc), (tc, tf)):
                 ax.add_patch(Rectangle((min(cols) - 0.5, min(rows) - 0.5), len(cols), len(rows), fill=False,
                                        edgecolor="#D55E00", linewidth=2))
+            handles = _legend_handles() + [Rectangle((0, 0), 1, 1, fill=False, edgecolor="#D55E00", linewidth=2,
+                                                     label="transformational × transactional pairs")]
+            ax.legend(handles=handles, title="label colour: dimension", loc="upper left", bbox_to_anchor=(0.0, -0.32),
+                      ncol=2, frameon=False, fontsize=8, title_fontsize=8)
     return ax
 
 

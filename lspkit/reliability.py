@@ -599,9 +599,15 @@ def findings(table: pd.DataFrame) -> pd.DataFrame:
     out.append((f"Over {pooled['n_units']} units ({pooled['decisions']} unit-{kind} decisions), "
                 f"{', '.join(coders[:-1])} and {coders[-1]} agree on {pooled['percent_agreement']:.1f}% of decisions; pooled "
                 f"{kappa}alpha = {fmt(pooled['alpha'])} ({pooled['alpha_band'] or 'undefined'}).", "overall"))
-    for band, text in (("reliable", "Reliable by Krippendorff's standard (alpha >= .800)"),
-                       ("tentative", "Tentative only (.667 <= alpha < .800)"),
-                       ("unreliable", "Not reliable (alpha < .667)")):
+    bands = (("reliable", "Reliable by Krippendorff's standard (alpha >= .800)"),
+             ("tentative", "Tentative only (.667 <= alpha < .800)"),
+             ("unreliable", "Not reliable (alpha < .667)"))
+    if DERIVED_CODER in coders:  # the headings' filing is not a second reader: agreement is consistency
+        bands = (("reliable", f"At Krippendorff's 'reliable' level (alpha >= .800), as consistency with the headings "
+                              f"({DERIVED_CODER} is derived from them, so this is not inter-coder reliability)"),
+                 ("tentative", "At the 'tentative' level (.667 <= alpha < .800), as consistency with the headings"),
+                 ("unreliable", "Below .667, as consistency with the headings"))
+    for band, text in bands:
         part = codes[codes["alpha_band"] == band]
         if len(part):
             out.append((f"{text}: " + ", ".join(f"{r.code_id} ({r.alpha:.2f})" for r in part.itertuples()) + ".",
@@ -636,5 +642,9 @@ def theme_reliability(corpus: Corpus, coders: Sequence[str],
     """
     derived = set(corpus.coders.loc[corpus.coders["kind"] == "derived", "coder"]) | {DERIVED_CODER}
     if any(c in derived for c in _coder_list(corpus, coders)):
-        return pd.DataFrame(columns=RELIABILITY_COLUMNS)
+        empty = pd.DataFrame(columns=RELIABILITY_COLUMNS)
+        empty.attrs["empty"] = (f"No themes to compare: {', '.join(c for c in coders if c in derived)} is derived "
+                                "from the documents' headings and gives no themes. Compare two coders who both code "
+                                "themes to fill this table.")
+        return empty
     return reliability(corpus, coders, "theme", kinds)

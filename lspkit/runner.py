@@ -63,8 +63,8 @@ PAGES: dict[str, dict[str, str]] = {
                     "description": "How far coders agree, per element and theme: percent agreement, Cohen's "
                                    "kappa, Krippendorff's alpha, and the disagreements to reconcile."},
     "explore": {"group": "Explore", "title": "Explore the codings",
-                "description": "Retrieval by case, code and coder with the profile plot (interactive in "
-                               "JupyterLab; the page shows an example retrieval)."},
+                "description": "Retrieval by case, code and coder with the profile plot: an explorer that "
+                               "works on the page itself, offline (ipywidgets in JupyterLab)."},
 }
 
 
@@ -639,6 +639,9 @@ def _run_locked(corpus: Any, data_dir: Path, explicit_data: bool, outputs: Path,
                 previous = pages.get(job.name)
                 if previous:  # keep the last good page listed, marked as stale
                     previous.update(status="failed", error=detail[:300])
+                else:  # never published: listed with its failing cell, without a link
+                    pages[job.name] = {"key": "", "status": "failed", "html": "", "title": job.title,
+                                       "group": job.group, "description": job.description, "error": detail[:300]}
                 outcomes[job.name] = Outcome(job.name, "failed", seconds, str(failed_path) if text else "", detail)
             if bar is not None:
                 bar.set_postfix(failed=failures, refresh=False)
@@ -654,9 +657,11 @@ def _run_locked(corpus: Any, data_dir: Path, explicit_data: bool, outputs: Path,
         from . import __version__
         from .site import index_html
 
-        listed = [dict(p, name=n) for n, p in pages.items() if (outputs / "site" / p["html"]).exists()]
+        listed = [dict(p, name=n) for n, p in pages.items()
+                  if not p.get("html") or (outputs / "site" / p["html"]).exists()]
         _write_atomic(index, index_html(listed, manifest.get("run_date", "not yet run"),
-                                        manifest.get("data_version", version), __version__))
+                                        manifest.get("data_version", version), __version__,
+                                        codebook_version=str(corpus.codebook.version)))
         _write_atomic(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     ordered = refused + [outcomes[j.name] for j in planned]
     return RunResult(ordered, outputs)
