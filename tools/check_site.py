@@ -401,6 +401,25 @@ def details(reports: list[PageReport]) -> list[str]:
     return lines
 
 
+def ready(site: Path, chromium: str, modules: tuple[str, ...]) -> bool:
+    """Whether the site has pages, Chromium is there and ``modules`` import; says what is missing."""
+    import importlib
+
+    if not reading_order(site):
+        print(f"no pages in {site}: run `make run` first", file=sys.stderr)
+        return False
+    if not Path(chromium).exists():
+        print(f"no Chromium at {chromium}: apt-get install chromium, or pass --chromium", file=sys.stderr)
+        return False
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            print(f"{module} is not installed: pip install -e '.[site]'", file=sys.stderr)
+            return False
+    return True
+
+
 def _widths(text: str) -> tuple[int, ...]:
     try:
         widths = tuple(int(part) for part in text.split(",") if part.strip())
@@ -419,17 +438,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--widths", type=_widths, default=WIDTHS, help="viewport widths in px (default 1280,390)")
     args = parser.parse_args(argv)
     site, out = Path(args.site), Path(args.out)
-    if not reading_order(site):
-        print(f"no pages in {site}: run `make run` first", file=sys.stderr)
+    if not ready(site, args.chromium, ("playwright",)):
         return 1
-    if not Path(args.chromium).exists():
-        print(f"no Chromium at {args.chromium}: apt-get install chromium, or pass --chromium", file=sys.stderr)
-        return 1
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("playwright is not installed: pip install -e '.[site]'", file=sys.stderr)
-        return 1
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = launch(playwright, args.chromium)
         try:

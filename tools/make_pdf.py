@@ -124,18 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     site = Path(args.site)
     out = Path(args.out) if args.out else site / REPORT_NAME
-    if not check_site.reading_order(site):
-        print(f"no pages in {site}: run `make run` first", file=sys.stderr)
+    if not check_site.ready(site, args.chromium, ("pypdf", "playwright")):
         return 1
-    if not Path(args.chromium).exists():
-        print(f"no Chromium at {args.chromium}: apt-get install chromium, or pass --chromium", file=sys.stderr)
-        return 1
-    try:
-        import pypdf  # noqa: F401
-        from playwright.sync_api import sync_playwright
-    except ImportError as error:
-        print(f"{error.name} is not installed: pip install -e '.[site]'", file=sys.stderr)
-        return 1
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = check_site.launch(playwright, args.chromium)
         try:
