@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.lspkit-setup
 
-.PHONY: setup run test lab references bench-run bench check-site pdf clean
+.PHONY: setup run test lab environment references bench-run bench check-site pdf clean
 
 setup: $(STAMP)
 
@@ -12,7 +12,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
-	$(BIN)/python -m ipykernel install --sys-prefix --name lspkit --display-name "Python (lspkit)" >/dev/null
+	$(BIN)/lspkit kernel install --sys-prefix >/dev/null
 	touch $(STAMP)
 
 # The main job: every notebook executed into outputs/notebooks/, rendered into outputs/site/.
@@ -22,8 +22,15 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# JupyterLab on notebooks/, without opening a browser: it prints the URL (with its token) to open.
+# Kernels talk over IPC sockets, not TCP; --allow-root only when run as root.
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --no-browser --notebook-dir=notebooks --KernelManager.transport=ipc \
+		$(if $(filter 0,$(shell id -u)),--allow-root,)
+
+# environment.yml (conda) from pyproject.toml and the pins in constraints.txt: run after changing either.
+environment:
+	$(PYTHON) tools/environment.py
 
 # Re-execute notebooks/ and tests/references/ after a deliberate change; review the diff.
 references: setup

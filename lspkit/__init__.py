@@ -11,9 +11,9 @@ Example:
 """
 
 from .corpus import Corpus, data_version, default_data_dir, load_corpus, validate
-from .errors import LspkitError, Problem
+from .errors import DataError, LspkitError, ParameterError, Problem, RunError
 
 __version__ = "0.1.0"
 
-__all__ = ["Corpus", "LspkitError", "Problem", "data_version", "default_data_dir", "load_corpus", "validate",
-           "__version__"]
+__all__ = ["Corpus", "DataError", "LspkitError", "ParameterError", "Problem", "RunError", "data_version",
+           "default_data_dir", "load_corpus", "validate", "__version__"]

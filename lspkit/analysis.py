@@ -26,14 +26,12 @@ import pandas as pd
 from .corpus import Corpus, Positions
 from .errors import LspkitError, Problem
 from .findings import balance_wording
+from .vocabulary import EVIDENCE_KINDS, FIXED_DATE, NARRATIVE_KINDS, TRANSACTIONAL, TRANSFORMATIONAL, UNIT_SETS, excerpt
 from .reliability import cohen_kappa  # noqa: F401  (moved to lspkit.reliability; kept importable here)
 from .linkanalysis import (link_chains, link_matrix, link_meta_matrix, one_sided,  # noqa: F401  (link analyses,
                            retrieve_links)  # also reachable as analysis.retrieve_links)
 
-EVIDENCE_KINDS = ("paragraph", "quote", "learning_point")
-NARRATIVE_KINDS = ("paragraph", "quote")
-UNIT_SETS = {"narrative": NARRATIVE_KINDS, "learning points": ("learning_point",)}
-TF, TC = "transformational", "transactional"
+TF, TC = TRANSFORMATIONAL, TRANSACTIONAL
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -208,7 +206,7 @@ def balance(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
     both, total (units with an element of either dimension), transformational_share,
     transactional_share, balance_index.
     """
-    structure = corpus.coders.set_index("coder")["kind"].get(coder) == "derived"
+    structure = coder in corpus.derived_coders
     code_dim = _code_dimensions(corpus)
     case_rows = corpus.positions.unit_case
     n_cases = len(corpus.cases)
@@ -311,7 +309,7 @@ def _excerpted(corpus: Corpus, coder: str, words: int, kinds: Sequence[str],
     coded = _coded(corpus, coder, kind, kinds)
     new_unit = _first_of_unit(coded.unit)
     texts = corpus.units["text"].to_numpy(dtype=object)[coded.unit[new_unit]]
-    cut = [" ".join(p[:words]) + "…" if len(p) > words else " ".join(p) for p in (t.split(None, words) for t in texts)]
+    cut = [excerpt(t, words) for t in texts]
     per_unit = np.empty(len(cut), dtype=object)
     per_unit[:] = cut
     return coded, per_unit[np.cumsum(new_unit) - 1]
@@ -382,7 +380,7 @@ def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
     for col in ws.iter_cols(min_row=2):
         for cell in col:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    fixed = datetime.datetime(2009, 4, 1)
+    fixed = datetime.datetime(*FIXED_DATE)
     wb.properties.created = fixed
     wb.properties.modified = fixed
     wb.properties.creator = "lspkit"
@@ -392,7 +390,7 @@ def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
         entries = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for name, data in entries:
-            zout.writestr(zipfile.ZipInfo(name, date_time=(2009, 4, 1, 0, 0, 0)), data,
+            zout.writestr(zipfile.ZipInfo(name, date_time=FIXED_DATE), data,
                           compress_type=zipfile.ZIP_DEFLATED)
 
 

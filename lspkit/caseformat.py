@@ -43,6 +43,7 @@ from operator import add
 from pathlib import Path
 from typing import Any
 
+from .vocabulary import unit_id  # noqa: F401  (the parser names units with it)
 from .errors import LspkitError, Problem
 
 SERIES_LINE = "working better together? case study"
@@ -416,23 +417,6 @@ def parse_case_text(text: str, case_id: str, file: str = "<text>",
         unit["unit_id"] = unit_id(case_id, unit["kind"], unit["para"], unit["number"])
         unit["case_id"] = case_id
     return ParsedCase(case_id, file, title, published, units, headings)
-
-
-def unit_id(case_id: str, kind: str, para: int | None, number: int | None) -> str:
-    """The stable identifier of a unit: ``bolton.p08``, ``bolton.p12.quote1``, ``bolton.lp3``, ``bolton.question2``.
-
-    >>> unit_id("bolton", "quote", 12, 1)
-    'bolton.p12.quote1'
-    """
-    if kind == "paragraph":
-        return f"{case_id}.p{para:02d}"
-    if kind == "quote":
-        return f"{case_id}.p{para:02d}.quote{number}"
-    if kind == "learning_point":
-        return f"{case_id}.lp{number}"
-    if kind == "question":
-        return f"{case_id}.question{number}"
-    raise ValueError(f"unknown unit kind {kind!r}")
 
 
 def _front_matter(lines: list[str], starts: list[int], problem) -> tuple[str, str, int]:

@@ -15,6 +15,7 @@ Example (shell)::
     lspkit import-qdpx ann.qdpx --coder ann [--user NAME]   # another program's codings as a coder
     lspkit import-qdc codes.qdc [--add-codes]               # compare a codebook file with ours
     lspkit autocode             # regenerate data/codings/auto.csv, the machine baseline
+    lspkit kernel install       # register the Jupyter kernel 'lspkit' the notebooks use
 """
 
 from __future__ import annotations
@@ -162,6 +163,25 @@ def _cmd_autocode(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_kernel(args: argparse.Namespace) -> int:
+    from ipykernel.kernelspec import install
+
+    if args.prefix:
+        where = {"prefix": args.prefix}
+    elif args.user or not (args.sys_prefix or _in_environment()):
+        where = {"user": True}
+    else:
+        where = {"prefix": sys.prefix}
+    path = install(kernel_name=args.name, display_name=f"Python ({args.name})", **where)
+    print(f"installed kernel {args.name!r} for {sys.executable} in {path}")
+    return 0
+
+
+def _in_environment() -> bool:
+    """True inside a virtualenv or a conda environment (whose kernels belong in its sys.prefix)."""
+    return sys.prefix != sys.base_prefix or (Path(sys.prefix) / "conda-meta").is_dir()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lspkit", description="Cross-case analysis of LSP case studies.")
     parser.add_argument("--data", default=None, help="data directory (default: $LSPKIT_DATA or the project's data/)")
@@ -225,6 +245,18 @@ def build_parser() -> argparse.ArgumentParser:
     qdc.set_defaults(func=_cmd_import_qdc)
     sub.add_parser("autocode", help="regenerate codings/auto.csv, the machine baseline coder").set_defaults(
         func=_cmd_autocode)
+    kernel = sub.add_parser("kernel", help="the Jupyter kernel the notebooks run on").add_subparsers(
+        dest="action", required=True)
+    kin = kernel.add_parser("install", help="register this Python as the notebooks' Jupyter kernel (lspkit)",
+                            description="Register the current Python as a Jupyter kernel. Default: in the "
+                                        "virtualenv or conda environment (--sys-prefix) when run from one, "
+                                        "else for the current user (--user).")
+    where = kin.add_mutually_exclusive_group()
+    where.add_argument("--user", action="store_true", help="for the current user (~/.local/share/jupyter)")
+    where.add_argument("--sys-prefix", action="store_true", help="in this environment's sys.prefix")
+    where.add_argument("--prefix", metavar="P", default=None, help="under P/share/jupyter/kernels")
+    kin.add_argument("--name", default="lspkit", help="kernel name (default: lspkit, the notebooks' kernel)")
+    kin.set_defaults(func=_cmd_kernel)
     return parser
 
 

@@ -27,13 +27,11 @@ from typing import Collection, Iterator
 import numpy as np
 import pandas as pd
 
+from .vocabulary import CODER_KINDS, DERIVED_CODER, NARRATIVE_KINDS  # noqa: F401  (DERIVED_CODER re-exported)
 from .errors import LspkitError, Problem, ProblemLog
 
 CODING_COLUMNS = ["unit_id", "code_id", "coder", "memo"]
 CODER_COLUMNS = ["coder", "kind", "description"]
-CODER_KINDS = ("human", "derived", "machine", "imported")
-DERIVED_CODER = "structure"
-STRUCTURE_UNIT_KINDS = ("paragraph", "quote")  # the units the structure coder's rule can code
 CODER_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 
 
@@ -465,7 +463,7 @@ def derive_structure_codings(units: pd.DataFrame, heading_to_element: dict[str, 
     >>> derive_structure_codings(units, {"Long-term objectives": "goals"})[["unit_id", "code_id"]].values.tolist()
     [['x.p04', 'goals']]
     """
-    mask = units["kind"].isin(list(STRUCTURE_UNIT_KINDS)) & ~units["boilerplate"].astype(bool)
+    mask = units["kind"].isin(list(NARRATIVE_KINDS)) & ~units["boilerplate"].astype(bool)
     picked = units.loc[mask, ["unit_id", "heading"]]
     code = picked["heading"].astype(str).map(heading_to_element)
     out = pd.DataFrame({"unit_id": picked["unit_id"], "code_id": code, "coder": DERIVED_CODER, "memo": ""})

@@ -41,13 +41,13 @@ from . import caseformat, parsecache
 from .codebook import Codebook, load_codebook
 from .codings import (CODING_COLUMNS, check_codings, derive_structure_codings, load_coders,
                       read_coding_files, read_csv_table)
-from .errors import LspkitError, Problem, ProblemLog
+from .errors import DataError, LspkitError, Problem, ProblemLog
 from .links import check_links, empty_links, read_link_files
+from .vocabulary import DERIVED_CODER, UNIT_KINDS, citation
 
 ENV_VAR = "LSPKIT_DATA"
 CASE_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CASE_COLUMNS = ["case_id", "partnership", "short_name", "title", "published"]
-UNIT_KINDS = ["paragraph", "quote", "learning_point", "question"]
 UNIT_COLUMNS = ["unit_id", "case_id", "kind", "para", "number", "section", "heading", "heading_element",
                 "dimension", "boilerplate", "speaker", "citation", "text", "words", "start", "end", "line"]
 ELEMENT_SECTIONS = {"Long-term objectives", "Transformational elements", "Transactional elements"}
@@ -197,6 +197,16 @@ class Corpus:
         return self.coders["coder"].tolist()
 
     # -- selectors ---------------------------------------------------------------------------
+    @property
+    def derived_coders(self) -> set[str]:
+        """The coders derived from the documents rather than typed: ``structure``, and any coder the
+        registry lists as ``derived``.
+
+        >>> load_corpus().derived_coders
+        {'structure'}
+        """
+        return set(self.coders.loc[self.coders["kind"] == "derived", "coder"]) | {DERIVED_CODER}
+
     def check_case(self, case_id: str) -> str:
         """Return ``case_id`` if the corpus has it, else raise an error listing the valid ids."""
         if case_id not in self.case_ids:
@@ -305,16 +315,6 @@ class Corpus:
 
 
 # -- loading -----------------------------------------------------------------------------------
-
-def _citation(short: str, kind: str, para, number) -> str:
-    if kind == "paragraph":
-        return f"{short} ¶{para}"
-    if kind == "quote":
-        return f"{short} ¶{para}, quote {number}"
-    if kind == "learning_point":
-        return f"{short}, learning point {number}"
-    return f"{short}, question {number}"
-
 
 def _load_cases(path: Path, log: ProblemLog) -> tuple[pd.DataFrame, bool]:
     """The case attributes (with each case's ``_row``), and whether the file could be read at all."""
@@ -470,7 +470,7 @@ def _units_frame(columns: dict[str, list], codebook: Codebook) -> pd.DataFrame:
     units["heading_element"] = pd.Categorical(units["heading"].map(codebook.heading_to_element),
                                               dtype=codebook.element_dtype())
     units["words"] = np.asarray(columns["words"], dtype=int)
-    units["kind"] = pd.Categorical(units["kind"], categories=UNIT_KINDS)
+    units["kind"] = pd.Categorical(units["kind"], categories=list(UNIT_KINDS))
     known_dimension = units["dimension"].isin(codebook.dimensions)
     units["dimension"] = pd.Categorical(units["dimension"].where(known_dimension), dtype=codebook.dimension_dtype())
     units["boilerplate"] = units["boilerplate"].astype(bool)
@@ -530,7 +530,7 @@ def _load_data(data_dir: Path, log: ProblemLog) -> Corpus | None:
         for name, values in unit_columns.items():
             columns[name] += values
         short = rec["short_name"] or cid
-        columns["citation"] += map(_citation, repeat(short, len(parsed)), unit_columns["kind"],
+        columns["citation"] += map(citation, repeat(short, len(parsed)), unit_columns["kind"],
                                    unit_columns["para"], unit_columns["number"])
     units = _units_frame(columns, codebook)
 
@@ -559,7 +559,7 @@ def load_corpus(path: str | Path | None = None) -> Corpus:
     """
     log = ProblemLog()
     corpus = _load(Path(path) if path is not None else default_data_dir(), log)
-    log.raise_if_any()
+    log.raise_if_any(DataError)
     assert corpus is not None
     return corpus
 

@@ -1,7 +1,9 @@
 """Errors lspkit raises about its inputs.
 
-This module owns :class:`LspkitError`, the single error type for bad data, bad parameters and failed
-runs, and :class:`Problem`, one located complaint inside it. A ``LspkitError`` may carry many
+This module owns :class:`LspkitError`, the error lspkit raises about its inputs, with a subclass for
+each kind: :class:`DataError` (a data directory), :class:`ParameterError` (a parameter, option or
+argument; also a ``ValueError``) and :class:`RunError` (a failed notebook); and :class:`Problem`,
+one located complaint inside it. A ``LspkitError`` may carry many
 problems so that ``lspkit validate`` can report everything wrong with a data directory at once.
 
 Example:
@@ -45,6 +47,18 @@ class LspkitError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class DataError(LspkitError):
+    """A data directory, or a file in it, that lspkit cannot accept (``lspkit validate`` lists them)."""
+
+
+class ParameterError(LspkitError, ValueError):
+    """A parameter, option or argument that lspkit cannot use; also a :class:`ValueError`."""
+
+
+class RunError(LspkitError):
+    """A notebook run that failed: the problem names the notebook and the failing cell."""
+
+
 class ProblemLog:
     """Collects problems while a loader keeps going, then raises them together.
 
@@ -68,6 +82,7 @@ class ProblemLog:
     def __bool__(self) -> bool:
         return bool(self.problems)
 
-    def raise_if_any(self) -> None:
+    def raise_if_any(self, error: type[LspkitError] = LspkitError) -> None:
+        """Raise ``error`` (an :class:`LspkitError`) listing every problem, if there is any."""
         if self.problems:
-            raise LspkitError(self.problems)
+            raise error(self.problems)

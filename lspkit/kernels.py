@@ -8,8 +8,9 @@ their defaults and the execution counter restarts at 1, so a notebook sees the s
 see in a new kernel (a test compares the two). Kernels are shut down at once, without the graceful
 shutdown request that makes jupyter_client wait for a reply.
 
-The engine is registered with papermill as ``lspkit-warm`` and is used through papermill's own
-API: ``papermill.execute_notebook(..., engine_name="lspkit-warm", warm_kernel=kernel)``.
+The engine is registered with papermill as ``lspkit-warm`` through the ``papermill.engine`` entry
+point (so ``papermill --engine lspkit-warm`` works too) and is used through papermill's own API:
+``papermill.execute_notebook(..., engine_name="lspkit-warm", warm_kernel=kernel)``.
 
 Example:
     >>> kernel = WarmKernel("python3")      # doctest: +SKIP
@@ -209,4 +210,9 @@ class WarmKernelEngine(NBClientEngine):
             warm.notebooks_run += 1
 
 
-papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
+def ensure_registered() -> str:
+    """The engine's name, registered with papermill if its entry point has not done so (a source
+    checkout that was never installed): the runner calls this before it executes a notebook."""
+    if ENGINE_NAME not in papermill_engines._engines:
+        papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
+    return ENGINE_NAME

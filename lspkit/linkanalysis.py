@@ -25,10 +25,10 @@ import pandas as pd
 
 from .corpus import Corpus
 from .errors import LspkitError, Problem
+from .vocabulary import EVIDENCE_KINDS
 
 ARROW = " → "
 BOTH = " ↔ "
-EVIDENCE_UNIT_KINDS = ("paragraph", "quote", "learning_point")
 
 
 def _links(corpus: Corpus, coder: str | None, cross: bool | None = None) -> pd.DataFrame:
@@ -299,7 +299,7 @@ def link_meta_matrix(corpus: Corpus, coder: str = "researcher", *, cross: bool |
         drop=True)
 
 
-def one_sided(corpus: Corpus, coder: str = "researcher", *, kinds: Sequence[str] = EVIDENCE_UNIT_KINDS) -> pd.DataFrame:
+def one_sided(corpus: Corpus, coder: str = "researcher", *, kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """Evidence units that report practice of one dimension only, with no cross-dimension link.
 
     A unit is one-sided when the coder gave it elements of the transformational dimension or of the

@@ -19,7 +19,7 @@ Example:
     >>> check_parameters({"all": {"coder": parse_value("2009-04-01")}}, source="-p")
     Traceback (most recent call last):
     ...
-    lspkit.errors.LspkitError: -p, parameter 'coder': a date is not a plain value ...
+    lspkit.errors.ParameterError: -p, parameter 'coder': a date is not a plain value ...
     >>> print(injected_source({"coder": 'x"; import os'}))
     # Parameters
     coder = "x\\"; import os"
@@ -33,7 +33,7 @@ import keyword
 import math
 from typing import Any, Mapping
 
-from .errors import LspkitError, Problem
+from .errors import LspkitError, ParameterError, Problem
 
 PLAIN_HINT = ("give a string, number, true/false, null, or a list or mapping of those; "
               "quote a value to pass it as a string, e.g. -p coder '\"2009-04-01\"'")
@@ -56,7 +56,7 @@ def parse_value(text: str, name: str = "") -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.constructor.ConstructorError as exc:
-        raise LspkitError([Problem("-p", f"parameter {name!r}" if name else "",
+        raise ParameterError([Problem("-p", f"parameter {name!r}" if name else "",
                                    f"cannot be read as plain data: {exc.problem}", PLAIN_HINT)]) from None
     except yaml.YAMLError:
         return text
@@ -98,7 +98,7 @@ def value_problems(value: Any, path: str = "", depth: int = 0) -> list[str]:
 def check_parameters(parameters: Mapping[Any, Any], source: str) -> dict[str, dict[str, Any]]:
     """Check ``{scope: {name: value}}`` (scope ``all`` or a notebook name) and return it as plain dicts.
 
-    Every problem is collected and raised together as one :class:`LspkitError` naming ``source``
+    Every problem is collected and raised together as one :class:`~lspkit.errors.ParameterError` naming ``source``
     (``-p``, the parameters file) and the parameter.
     """
     problems: list[Problem] = []
@@ -119,14 +119,14 @@ def check_parameters(parameters: Mapping[Any, Any], source: str) -> dict[str, di
                 problems.append(Problem(source, label, message, PLAIN_HINT))
             checked[scope][name] = value
     if problems:
-        raise LspkitError(problems)
+        raise ParameterError(problems)
     return checked
 
 
 def injected_source(parameters: Mapping[str, Any]) -> str:
     """The parameters cell papermill will inject, checked to hold only assignments of these values.
 
-    Raises :class:`LspkitError` if a value is not plain data or if the cell would hold anything
+    Raises :class:`~lspkit.errors.ParameterError` if a value is not plain data or if the cell would hold anything
     but ``name = <literal>`` lines whose literals equal the values given.
     """
     from papermill.translators import PythonTranslator
@@ -141,9 +141,9 @@ def injected_source(parameters: Mapping[str, Any]) -> str:
                 raise ValueError("a statement that is not a plain assignment")
             assigned[node.targets[0].id] = ast.literal_eval(node.value)
     except (SyntaxError, ValueError) as exc:
-        raise LspkitError([Problem("notebook parameters", "", f"cannot be written as plain data ({exc})",
+        raise ParameterError([Problem("notebook parameters", "", f"cannot be written as plain data ({exc})",
                                    PLAIN_HINT)]) from None
     if assigned != dict(parameters) or list(assigned) != list(parameters):
-        raise LspkitError([Problem("notebook parameters", "", "would not reach the notebook unchanged",
+        raise ParameterError([Problem("notebook parameters", "", "would not reach the notebook unchanged",
                                    PLAIN_HINT)])
     return source

@@ -98,13 +98,13 @@ from .codings import (CODER_RE, CODING_COLUMNS, DERIVED_CODER, load_coders, regi
                       stage_bytes, write_codings)
 from .corpus import Corpus, default_data_dir, load_corpus
 from .errors import LspkitError, Problem, ProblemLog
+from .vocabulary import FIXED_DATE, excerpt
 
 NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "Project.xsd"
 GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:lspkit:refi-qda")
-ZIP_DATE = (2009, 4, 1, 0, 0, 0)  # the case studies' publication month: a fixed, honest timestamp
 PROJECT_NAME = "Working better together? LSP case studies (lspkit)"
 INTEGER_TYPES = ("Int64", "int64", "int32")
 SOURCES_DIR = "sources"
@@ -565,7 +565,7 @@ def _zip_bytes(entries: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(entries):
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o100644 << 16
@@ -1052,8 +1052,7 @@ def _source_text(project: QdpxProject, src: ET.Element) -> tuple[str | None, str
 
 
 def _excerpt(text: str, start: int, end: int, words: int = 8) -> str:
-    cut = " ".join(text[max(start, 0):max(end, 0)].split()).split()
-    return " ".join(cut[:words]) + ("…" if len(cut) > words else "")
+    return excerpt(text[max(start, 0):max(end, 0)], words)
 
 
 def _first_difference(ours: str, theirs: str) -> str:

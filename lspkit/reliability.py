@@ -42,11 +42,10 @@ from typing import Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from .codings import DERIVED_CODER, STRUCTURE_UNIT_KINDS
+from .vocabulary import DERIVED_CODER, EVIDENCE_KINDS, NARRATIVE_KINDS, UNIT_KINDS
 from .corpus import Corpus
-from .errors import LspkitError, Problem
+from .errors import LspkitError, ParameterError, Problem
 
-COMPARED_KINDS = ("paragraph", "quote", "learning_point")
 CodeKind = Literal["element", "theme"]
 
 #: Landis and Koch (1977, Biometrics 33:159-174), "The measurement of observer agreement for
@@ -65,7 +64,7 @@ DISAGREEMENT_COLUMNS = ["case_id", "unit_id", "citation", "code_id", "label", "a
 
 # -- checking the arguments of the coefficients ----------------------------------------------------
 
-class ReliabilityInputError(LspkitError, ValueError):
+class ReliabilityInputError(ParameterError):
     """An argument a coefficient cannot use: it names the argument, what is wrong and what to pass.
 
     It is a :class:`ValueError`, as NumPy and SciPy raise for bad values, and an
@@ -354,7 +353,6 @@ def _coder_list(corpus: Corpus, coders: Sequence[str]) -> list[str]:
 
 def _check_kinds(kinds: Sequence[str]) -> list[str]:
     """The unit kinds, checked against the corpus's kinds."""
-    from .corpus import UNIT_KINDS
 
     if isinstance(kinds, str):
         raise LspkitError([Problem("parameter kinds", "", f"must be a list of unit kinds, not the string {kinds!r}",
@@ -375,7 +373,7 @@ def _check_coders(corpus: Corpus, coders: Sequence[str], kind: str) -> list[str]
         corpus.check_coder(coder)
     if kind not in ("element", "theme"):
         raise LspkitError([Problem("parameter kind", "", f"unknown code kind {kind!r}", "use 'element' or 'theme'")])
-    derived = set(corpus.coders.loc[corpus.coders["kind"] == "derived", "coder"]) | {DERIVED_CODER}
+    derived = corpus.derived_coders
     if kind == "theme":
         bad = [c for c in coders if c in derived]
         if bad:
@@ -385,7 +383,7 @@ def _check_coders(corpus: Corpus, coders: Sequence[str], kind: str) -> list[str]
 
 
 def coverage_matrix(corpus: Corpus, coders: Sequence[str],
-                    kinds: Sequence[str] = COMPARED_KINDS) -> pd.DataFrame:
+                    kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """Which units each coder covers: a unit × coder frame of booleans, units in document order.
 
     A coder covers every non-boilerplate unit of ``kinds`` in the cases where it coded at least one
@@ -398,7 +396,7 @@ def coverage_matrix(corpus: Corpus, coders: Sequence[str],
     """
     coders = _coder_list(corpus, coders)
     units = corpus.units[~corpus.units["boilerplate"] & corpus.units["kind"].isin(_check_kinds(kinds))]
-    derived = set(corpus.coders.loc[corpus.coders["kind"] == "derived", "coder"]) | {DERIVED_CODER}
+    derived = corpus.derived_coders
     case_of = corpus.units.set_index("unit_id")["case_id"]
     out = {}
     for coder in coders:
@@ -406,14 +404,14 @@ def coverage_matrix(corpus: Corpus, coders: Sequence[str],
         cases = set(case_of.reindex(coded).dropna())
         covered = units["case_id"].isin(cases)
         if coder in derived:
-            covered &= units["kind"].isin(list(STRUCTURE_UNIT_KINDS))
+            covered &= units["kind"].isin(list(NARRATIVE_KINDS))
         out[coder] = covered.to_numpy()
     frame = pd.DataFrame(out, index=pd.Index(units["unit_id"].to_numpy(), name="unit_id"))
     return frame
 
 
 def decisions(corpus: Corpus, coders: Sequence[str], kind: CodeKind = "element",
-              kinds: Sequence[str] = COMPARED_KINDS) -> pd.DataFrame:
+              kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """Every coder's yes/no decision per unit and code: a tidy long frame.
 
     Columns ``unit_id, code_id, coder, applied`` where ``applied`` is 1.0 (coded), 0.0 (covered but
@@ -462,7 +460,7 @@ def _row(code_id: str, label: str, kind: str, coders: list[str], matrix: np.ndar
 
 
 def reliability(corpus: Corpus, coders: Sequence[str] = ("researcher", "structure"), kind: CodeKind = "element",
-                kinds: Sequence[str] = COMPARED_KINDS) -> pd.DataFrame:
+                kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """Agreement between coders per code of one kind, and overall: one row per code plus a pooled row.
 
     Columns: ``code_id, label, kind, coders, n_units`` (units at least two of the coders cover),
@@ -500,7 +498,7 @@ def reliability(corpus: Corpus, coders: Sequence[str] = ("researcher", "structur
 
 
 def disagreements(corpus: Corpus, coders: Sequence[str] = ("researcher", "structure"), kind: CodeKind = "element",
-                  kinds: Sequence[str] = COMPARED_KINDS) -> pd.DataFrame:
+                  kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """The unit-code decisions the coders disagree on, with the unit's citation and text.
 
     One row per unit and code where at least one covering coder applied the code and another did
@@ -556,7 +554,7 @@ def bands() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["coefficient", "from", "to", "reading", "source"])
 
 
-def units_compared(corpus: Corpus, coders: Sequence[str], kinds: Sequence[str] = COMPARED_KINDS) -> pd.DataFrame:
+def units_compared(corpus: Corpus, coders: Sequence[str], kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """How many units of each kind every coder covers, and how many enter the comparison.
 
     One row per unit kind and an ``all`` row: ``kind, units`` (non-boilerplate units of that kind),
@@ -631,7 +629,7 @@ def findings(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def theme_reliability(corpus: Corpus, coders: Sequence[str],
-                      kinds: Sequence[str] = COMPARED_KINDS) -> pd.DataFrame:
+                      kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """:func:`reliability` for themes, or an empty table (same columns) when a coder gives no themes.
 
     The derived ``structure`` coder gives no themes, so with it there is nothing to compare.
@@ -640,7 +638,7 @@ def theme_reliability(corpus: Corpus, coders: Sequence[str],
     >>> theme_reliability(load_corpus(), ["structure", "auto"]).empty
     True
     """
-    derived = set(corpus.coders.loc[corpus.coders["kind"] == "derived", "coder"]) | {DERIVED_CODER}
+    derived = corpus.derived_coders
     if any(c in derived for c in _coder_list(corpus, coders)):
         empty = pd.DataFrame(columns=RELIABILITY_COLUMNS)
         empty.attrs["empty"] = (f"No themes to compare: {', '.join(c for c in coders if c in derived)} is derived "

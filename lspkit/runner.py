@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .codings import atomic_write_bytes
 from .corpus import CASE_ID_RE, data_files, data_version, default_data_dir, load_corpus
-from .errors import LspkitError, Problem
+from .errors import LspkitError, ParameterError, Problem, RunError
 from .parameters import check_parameters, injected_source
 from .runlock import RunLock, scratch_dir, sweep_scratch
 
@@ -73,13 +73,16 @@ PAGES: dict[str, dict[str, str]] = {
 
 
 def clean_notebook(nb: Any) -> Any:
-    """Drop run timestamps and durations so that the same inputs give the same notebook file."""
+    """Drop run timestamps, durations and widget model ids (random per run) so that the same inputs
+    give the same notebook file; a widget's text stands in for it until the cell runs again."""
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
         cell.pop("id", None)
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
     nb.nbformat_minor = 4  # cell ids (nbformat 4.5) are random per run; 4.4 has none
     return nb
 
@@ -100,7 +103,7 @@ def execute_notebook(source: Path, target: Path, parameters: dict[str, Any] | No
     """
     text, error, _ = execute_job(Path(source), parameters or {}, kernel_name=kernel_name)
     if error is not None:
-        raise LspkitError([Problem(str(source), error.get("cell", ""), error["message"],
+        raise RunError([Problem(str(source), error.get("cell", ""), error["message"],
                                    "open the notebook and fix the failing cell")])
     _write_atomic(Path(target), text)
     return Path(target)
@@ -109,7 +112,7 @@ def execute_notebook(source: Path, target: Path, parameters: dict[str, Any] | No
 def reference_path(case_id: str) -> Path:
     """Where the case-profile reference of one case lives; the id is checked first."""
     if not CASE_ID_RE.match(case_id):
-        raise LspkitError([Problem("parameter lsp", "", f"{case_id!r} is not a case id")])
+        raise ParameterError([Problem("parameter lsp", "", f"{case_id!r} is not a case id")])
     return REFERENCES / f"case_profile-{case_id}.ipynb"
 
 
@@ -120,7 +123,7 @@ def refresh_references(kernel_name: str | None = None) -> list[Path]:
     changed number shows in it.
     """
     if os.environ.get("LSPKIT_DATA"):
-        raise LspkitError([Problem("environment LSPKIT_DATA", "", "references are made from the project's data/ only",
+        raise ParameterError([Problem("environment LSPKIT_DATA", "", "references are made from the project's data/ only",
                                    "unset LSPKIT_DATA and run again")])
     written = []
     for name in MAIN_NOTEBOOKS:
@@ -168,7 +171,7 @@ def execute_job(source: Path, parameters: Mapping[str, Any], kernel_name: str | 
     try:
         try:
             pm.execute_notebook(str(source), tmp, parameters=dict(parameters), kernel_name=kernel_name,
-                                engine_name=kernels.ENGINE_NAME, warm_kernel=warm_kernel,
+                                engine_name=kernels.ensure_registered(), warm_kernel=warm_kernel,
                                 progress_bar=False, log_output=False, request_save_on_cell_execute=False,
                                 execution_timeout=timeout)
         except PapermillExecutionError as exc:
@@ -248,10 +251,10 @@ def load_parameters_file(path: str | Path) -> dict[str, dict[str, Any]]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise LspkitError([Problem(str(path), "", f"cannot read the parameters file: {exc}",
+        raise ParameterError([Problem(str(path), "", f"cannot read the parameters file: {exc}",
                                    "write YAML mapping notebook names (or 'all') to parameters")]) from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise LspkitError([Problem(str(path), "", "must map 'all' or a notebook name to a mapping of parameters",
+        raise ParameterError([Problem(str(path), "", "must map 'all' or a notebook name to a mapping of parameters",
                                    "e.g. 'all: {coder: researcher}'")])
     return check_parameters(data, source=str(path))
 
@@ -273,7 +276,7 @@ def plan(case_ids: list[str], partnerships: Mapping[str, str], lsps: Iterable[st
     problems += [Problem("parameters", "", f"unknown notebook {n!r}", f"use 'all' or one of {', '.join(available)}")
                  for n in parameters if n != "all" and n not in available]
     if problems:
-        raise LspkitError(problems)
+        raise ParameterError(problems)
     declared = {n: declared_parameters(notebooks_dir / f"{n}.ipynb") for n in selected}
     for scope, values in parameters.items():
         for key in values:
@@ -287,7 +290,7 @@ def plan(case_ids: list[str], partnerships: Mapping[str, str], lsps: Iterable[st
                 problems.append(Problem("parameters", scope, f"{scope}.ipynb has no parameter {key!r}",
                                         f"its parameters are {', '.join(declared[scope])}"))
     if problems:
-        raise LspkitError(problems)
+        raise ParameterError(problems)
 
     refused: list[Outcome] = []
     if lsps:
@@ -515,10 +518,10 @@ def run_batch(lsps: Iterable[str] | None = None, data_dir: str | Path | None = N
     """
     parameters = check_parameters(parameters or {}, source="parameters")
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
-        raise LspkitError([Problem("option -j/--jobs", "", f"{jobs!r} is not a whole number of at least 1",
+        raise ParameterError([Problem("option -j/--jobs", "", f"{jobs!r} is not a whole number of at least 1",
                                    "give how many notebooks may run at once, e.g. -j 2")])
     if executor not in EXECUTORS:
-        raise LspkitError([Problem("option --executor", "", f"unknown executor {executor!r}",
+        raise ParameterError([Problem("option --executor", "", f"unknown executor {executor!r}",
                                    f"choose from {', '.join(EXECUTORS)}")])
     outputs = Path(outputs) if outputs is not None else OUTPUTS
     _check_outputs(outputs)
@@ -538,16 +541,16 @@ def _check_outputs(outputs: Path) -> None:
     """The outputs folder and its sub-folders exist or can be made: checked before anything runs."""
     for path in (outputs, outputs / "site", outputs / "notebooks", outputs / "failed"):
         if path.exists() and not path.is_dir():
-            raise LspkitError([Problem(str(path), "", "is a file, not a folder",
+            raise ParameterError([Problem(str(path), "", "is a file, not a folder",
                                        "give --outputs a folder (it is created if missing)")])
     try:
         for sub in ("site", "notebooks", "failed"):
             (outputs / sub).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise LspkitError([Problem(str(outputs), "", f"cannot create the outputs folder: {exc.strerror or exc}",
+        raise ParameterError([Problem(str(outputs), "", f"cannot create the outputs folder: {exc.strerror or exc}",
                                    "give --outputs a folder you can write to")]) from None
     if not os.access(outputs, os.W_OK):
-        raise LspkitError([Problem(str(outputs), "", "the outputs folder is not writable",
+        raise ParameterError([Problem(str(outputs), "", "the outputs folder is not writable",
                                    "give --outputs a folder you can write to")])
 
 
@@ -563,11 +566,11 @@ def _check_scheduler(address: str, timeout: float = 5.0) -> None:
     except ValueError:
         host, port = None, None
     if parts.scheme not in ("tcp", "tls") or not host or not port:
-        raise LspkitError([Problem("option --scheduler", "", f"{address!r} is not a scheduler address", hint)])
+        raise ParameterError([Problem("option --scheduler", "", f"{address!r} is not a scheduler address", hint)])
     try:
         socket.create_connection((host, port), timeout=timeout).close()
     except OSError as exc:
-        raise LspkitError([Problem("option --scheduler", "", f"no Dask scheduler answers at {address} "
+        raise ParameterError([Problem("option --scheduler", "", f"no Dask scheduler answers at {address} "
                                    f"({exc.strerror or exc})", hint)]) from None
 
 

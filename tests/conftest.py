@@ -14,15 +14,6 @@ DATA = ROOT / "data"
 CASES = ["blackburn-with-darwen", "bolton", "hammersmith-and-fulham"]
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _private_parse_cache(tmp_path_factory):
-    """Tests neither read nor fill the user's parse cache (lspkit.parsecache)."""
-    patch = pytest.MonkeyPatch()
-    patch.setenv("LSPKIT_CACHE_DIR", str(tmp_path_factory.mktemp("parse-cache")))
-    yield
-    patch.undo()
-
-
 @pytest.fixture(autouse=True)
 def _no_env_data(monkeypatch):
     """Tests decide for themselves where data comes from."""

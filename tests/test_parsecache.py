@@ -131,3 +131,19 @@ def test_a_folder_named_like_a_text_is_an_lspkit_error(tmp_path):
     (tmp_path / "bolton.txt").mkdir()
     with pytest.raises(LspkitError, match="bolton.txt: is a folder, not a file"):
         parsecache.load_case(tmp_path / "bolton.txt")
+
+
+def test_the_suite_never_touches_the_users_cache(tmp_path):
+    """Doctests (and notebooks) get the private cache too: the fixture lives in the root conftest.py."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    env = dict(os.environ, HOME=str(tmp_path), XDG_CACHE_HOME=str(tmp_path / ".cache"))
+    env.pop("LSPKIT_CACHE_DIR", None)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=--doctest-modules",
+                           "lspkit/corpus.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert not (tmp_path / ".cache" / "lspkit").exists()

@@ -167,3 +167,45 @@ def test_pages_carry_their_data_version_and_the_index_says_when_they_differ(tmp_
     pages = [dict(manifest["pages"]["case_profile-bolton"], name="case_profile-bolton")]
     mixed = index_html(pages, run_date="2009-04-01 00:00 UTC", data_version="0123456789ab", version="0")
     assert f"made from data version <code>{first}</code>, not this one" in mixed
+
+
+def test_clean_notebook_drops_what_changes_from_run_to_run():
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from lspkit.runner import clean_notebook
+
+    widget = {"application/vnd.jupyter.widget-view+json": {"model_id": "907cbb2c", "version_major": 2},
+              "text/plain": "The explorer runs in JupyterLab."}
+    nb = nbformat.from_dict(new_notebook(cells=[new_code_cell("w", outputs=[new_output("display_data", widget)],
+                                                              metadata={"papermill": {"duration": 1.5}})]))
+    nb.metadata["papermill"] = {"start_time": "2009-04-01"}
+    cleaned = clean_notebook(nb)
+    assert cleaned.cells[0].outputs[0]["data"] == {"text/plain": "The explorer runs in JupyterLab."}
+    assert "papermill" not in cleaned.metadata and "papermill" not in cleaned.cells[0].metadata
+    assert "id" not in cleaned.cells[0]
+
+
+def test_errors_say_what_kind_of_input_was_wrong(tmp_path, data_copy):
+    from lspkit.errors import DataError, ParameterError, RunError
+
+    with pytest.raises(ParameterError) as bad_value:
+        check_parameters({"all": {"coder": b"x"}}, source="-p")
+    assert isinstance(bad_value.value, ValueError)  # also a ValueError, as for any bad argument
+    (data_copy / "cases.csv").unlink()
+    with pytest.raises(DataError, match="cases.csv"):
+        lspkit.load_corpus(data_copy)
+    from lspkit.runner import execute_notebook
+
+    with pytest.raises(RunError, match="unknown coder"):
+        execute_notebook(NOTEBOOKS / "coding_overview.ipynb", tmp_path / "out.ipynb", {"coder_a": "nobody"})
+    assert not (tmp_path / "out.ipynb").exists()
+
+
+def test_papermill_finds_the_warm_engine_through_its_entry_point():
+    from importlib.metadata import entry_points
+
+    from lspkit.kernels import WarmKernelEngine
+
+    found = [e for e in entry_points(group="papermill.engine") if e.name == "lspkit-warm"]
+    assert found and found[0].load().execute_notebook == WarmKernelEngine.execute_notebook
