@@ -12,8 +12,9 @@ Example:
 
 from .corpus import Corpus, data_version, default_data_dir, load_corpus, validate
 from .errors import DataError, LspkitError, ParameterError, Problem, RunError
+from .workbook import Workbook, init_workbook, load_example
 
 __version__ = "0.1.0"
 
-__all__ = ["Corpus", "DataError", "LspkitError", "ParameterError", "Problem", "RunError", "data_version",
-           "default_data_dir", "load_corpus", "validate", "__version__"]
+__all__ = ["Corpus", "DataError", "LspkitError", "ParameterError", "Problem", "RunError", "Workbook", "data_version",
+           "default_data_dir", "init_workbook", "load_corpus", "load_example", "validate", "__version__"]

@@ -21,12 +21,14 @@ Example (shell)::
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from pathlib import Path
 
 from .errors import LspkitError
+from .workbook import WORKBOOK_ENV
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -117,6 +119,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from .workbook import init_workbook
+
+    wb = init_workbook(args.path, example=args.example)
+    print(f"created the workbook {wb.root}" + (" with the example case studies" if args.example else ""))
+    print(f"next: cd {args.path} && lspkit validate && lspkit run")
+    return 0
+
+
 def _cmd_export_qdpx(args: argparse.Namespace) -> int:
     from .corpus import load_corpus
     from .qdpx import export_qdc, export_qdpx
@@ -184,9 +195,16 @@ def _in_environment() -> bool:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lspkit", description="Cross-case analysis of LSP case studies.")
-    parser.add_argument("--data", default=None, help="data directory (default: $LSPKIT_DATA or the project's data/)")
+    parser.add_argument("--workbook", default=None, metavar="DIR",
+                        help="the workbook to use (default: $LSPKIT_WORKBOOK, else the one the current folder is in)")
+    parser.add_argument("--data", default=None,
+                        help="data directory (default: $LSPKIT_DATA, else the workbook's data/)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the cases and their unit counts").set_defaults(func=_cmd_list)
+    init = sub.add_parser("init", help="create a new workbook: notebooks, a data skeleton and a README")
+    init.add_argument("path", help="the folder to create (new or empty)")
+    init.add_argument("--example", action="store_true", help="start from the three example case studies and their codings")
+    init.set_defaults(func=_cmd_init)
     sub.add_parser("validate", help="check the data directory and report every problem").set_defaults(
         func=_cmd_validate)
     refs = sub.add_parser("references", help="re-execute notebooks/ and tests/references/ (the nbval references)")
@@ -263,13 +281,22 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 success, 1 a reported problem, 2 usage)."""
     args = build_parser().parse_args(argv)
+    previous = os.environ.get(WORKBOOK_ENV)
     try:
+        if args.workbook:  # resolved here, once: the library, the runner and the kernels all see it
+            os.environ[WORKBOOK_ENV] = str(Path(args.workbook).resolve())
         return args.func(args)
     except LspkitError as exc:
         print(f"lspkit: {len(exc.problems)} problem(s):", file=sys.stderr)
         for p in exc.problems:
             print(f"- {p}", file=sys.stderr)
         return 1
+    finally:
+        if args.workbook:
+            if previous is None:
+                os.environ.pop(WORKBOOK_ENV, None)
+            else:
+                os.environ[WORKBOOK_ENV] = previous
 
 
 if __name__ == "__main__":  # pragma: no cover

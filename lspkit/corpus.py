@@ -59,11 +59,14 @@ DATA_DIR_HINT = ("a data directory holds raw/<case-id>.txt (the case studies), c
 
 
 def default_data_dir() -> Path:
-    """``$LSPKIT_DATA`` if set, else the project's ``data/`` directory next to the package."""
+    """``$LSPKIT_DATA`` if set, else the ``data/`` folder of the workbook the current folder is in
+    (:class:`lspkit.workbook.Workbook`); a :class:`~lspkit.errors.DataError` says how to make one."""
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "data"
+    from .workbook import Workbook
+
+    return Workbook.find().data
 
 
 def data_files(data_dir: str | Path) -> list[Path]:

@@ -38,11 +38,8 @@ from .corpus import CASE_ID_RE, data_files, data_version, default_data_dir, load
 from .errors import LspkitError, ParameterError, Problem, RunError
 from .parameters import check_parameters, injected_source
 from .runlock import RunLock, scratch_dir, sweep_scratch
+from .workbook import Workbook
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
-OUTPUTS = ROOT / "outputs"
-REFERENCES = ROOT / "tests" / "references"
 MAIN_NOTEBOOKS = ("case_profile", "cross_case", "coding_overview", "reliability", "explore")
 VOLATILE_CELL_METADATA = ("execution", "papermill")
 MANIFEST = "run-manifest.json"
@@ -109,14 +106,14 @@ def execute_notebook(source: Path, target: Path, parameters: dict[str, Any] | No
     return Path(target)
 
 
-def reference_path(case_id: str) -> Path:
+def reference_path(case_id: str, workbook: Workbook | None = None) -> Path:
     """Where the case-profile reference of one case lives; the id is checked first."""
     if not CASE_ID_RE.match(case_id):
         raise ParameterError([Problem("parameter lsp", "", f"{case_id!r} is not a case id")])
-    return REFERENCES / f"case_profile-{case_id}.ipynb"
+    return (workbook or Workbook.find()).references / f"case_profile-{case_id}.ipynb"
 
 
-def refresh_references(kernel_name: str | None = None) -> list[Path]:
+def refresh_references(kernel_name: str | None = None, workbook: Workbook | None = None) -> list[Path]:
     """Re-execute the notebooks in place (default parameters) and one case profile per case.
 
     Run it after a deliberate change to the data or the analyses, then review the diff: every
@@ -125,18 +122,19 @@ def refresh_references(kernel_name: str | None = None) -> list[Path]:
     if os.environ.get("LSPKIT_DATA"):
         raise ParameterError([Problem("environment LSPKIT_DATA", "", "references are made from the project's data/ only",
                                    "unset LSPKIT_DATA and run again")])
+    wb = workbook or Workbook.find()
     written = []
     for name in MAIN_NOTEBOOKS:
-        path = NOTEBOOKS / f"{name}.ipynb"
+        path = wb.notebooks / f"{name}.ipynb"
         if path.exists():
             written.append(execute_notebook(path, path, kernel_name=kernel_name))
-    corpus = load_corpus()
-    REFERENCES.mkdir(parents=True, exist_ok=True)
-    for stale in REFERENCES.glob("case_profile-*.ipynb"):
+    corpus = load_corpus(wb.data)
+    wb.references.mkdir(parents=True, exist_ok=True)
+    for stale in wb.references.glob("case_profile-*.ipynb"):
         if stale.stem.removeprefix("case_profile-") not in corpus.case_ids:
             stale.unlink()
     for case_id in corpus.case_ids:
-        written.append(execute_notebook(NOTEBOOKS / "case_profile.ipynb", reference_path(case_id),
+        written.append(execute_notebook(wb.notebooks / "case_profile.ipynb", reference_path(case_id, wb),
                                         {"lsp": case_id}, kernel_name=kernel_name))
     return written
 
@@ -220,7 +218,7 @@ class Outcome:
 def declared_parameters(path: Path) -> list[str]:
     """Names assigned in the notebook's cell tagged ``parameters``.
 
-    >>> declared_parameters(NOTEBOOKS / "case_profile.ipynb")
+    >>> declared_parameters(Workbook.find().notebooks / "case_profile.ipynb")
     ['lsp', 'coder', 'data_dir']
     """
     nb = json.loads(path.read_text(encoding="utf-8"))
@@ -261,7 +259,7 @@ def load_parameters_file(path: str | Path) -> dict[str, dict[str, Any]]:
 
 def plan(case_ids: list[str], partnerships: Mapping[str, str], lsps: Iterable[str] | None = None,
          parameters: Mapping[str, Mapping[str, Any]] | None = None, notebooks: Iterable[str] | None = None,
-         notebooks_dir: Path = NOTEBOOKS, data_dir: Path | None = None) -> tuple[list[Job], list[Outcome]]:
+         notebooks_dir: Path | None = None, data_dir: Path | None = None) -> tuple[list[Job], list[Outcome]]:
     """The jobs of a batch, and the refused requests (unknown or unsafe case ids).
 
     Every requested case id is checked against the corpus before it becomes part of any path.
@@ -269,7 +267,12 @@ def plan(case_ids: list[str], partnerships: Mapping[str, str], lsps: Iterable[st
     notebook declares is an error, so a typo cannot be silently ignored.
     """
     parameters = {k: dict(v) for k, v in (parameters or {}).items()}
+    notebooks_dir = notebooks_dir if notebooks_dir is not None else Workbook.find().notebooks
     available = [n for n in MAIN_NOTEBOOKS if (notebooks_dir / f"{n}.ipynb").exists()]
+    if not available:
+        raise ParameterError([Problem(str(notebooks_dir), "", "holds none of lspkit's notebooks ("
+                                      + ", ".join(MAIN_NOTEBOOKS) + ")",
+                                      "run inside a workbook (lspkit init DIR), or pass --workbook DIR")])
     selected = list(notebooks) if notebooks else available
     problems = [Problem("option --notebook", "", f"unknown notebook {n!r}", f"choose from {', '.join(available)}")
                 for n in selected if n not in available]
@@ -523,11 +526,12 @@ def run_batch(lsps: Iterable[str] | None = None, data_dir: str | Path | None = N
     if executor not in EXECUTORS:
         raise ParameterError([Problem("option --executor", "", f"unknown executor {executor!r}",
                                    f"choose from {', '.join(EXECUTORS)}")])
-    outputs = Path(outputs) if outputs is not None else OUTPUTS
-    _check_outputs(outputs)
     explicit_data = data_dir is not None
+    wb = Workbook.find(data=data_dir) if (outputs is None or notebooks_dir is None) else None
+    outputs = Path(outputs) if outputs is not None else wb.outputs  # type: ignore[union-attr]
+    _check_outputs(outputs)
     data_dir = Path(data_dir).resolve() if explicit_data else default_data_dir().resolve()
-    notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else NOTEBOOKS
+    notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else wb.notebooks  # type: ignore[union-attr]
     corpus = load_corpus(data_dir)
     if executor == "dask" and (executor_options or {}).get("scheduler"):
         _check_scheduler(str(dict(executor_options or {})["scheduler"]))

@@ -6,7 +6,9 @@ import pytest
 import yaml
 
 from lspkit.cli import main
-from lspkit.runner import NOTEBOOKS
+from .conftest import ROOT
+
+NOTEBOOKS = ROOT / "notebooks"
 
 from .badinputs.run import PAYLOAD
 

@@ -17,9 +17,11 @@ import pytest
 
 import lspkit
 
-from lspkit.runner import MAIN_NOTEBOOKS, REFERENCES
+from lspkit.runner import MAIN_NOTEBOOKS
 
 from .conftest import CASES, ROOT
+
+REFERENCES = ROOT / "tests" / "references"
 
 
 def _nbval(notebooks: list[str], data_dir) -> subprocess.CompletedProcess:

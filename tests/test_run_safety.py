@@ -18,10 +18,13 @@ from lspkit.cli import main
 from lspkit.errors import LspkitError
 from lspkit.parameters import check_parameters, injected_source
 from lspkit.runlock import LOCK_NAME, RunLock, scratch_dir, sweep_scratch
-from lspkit.runner import NOTEBOOKS, _remote_job, run_batch
+from lspkit.runner import _remote_job, run_batch
 from lspkit.site import index_html
 
 from .badinputs.run import BINARY, PAYLOAD
+from .conftest import ROOT
+
+NOTEBOOKS = ROOT / "notebooks"
 
 NASTY = [PAYLOAD, '"""', "'''", "\\", '\\"; import os #', "a\nimport os\nb", "\r\n\x00\x1b", "\u2028\u2029",
          "é ¶ \U0001F600", "${x} {x} %s", "\"\"\"); __import__('os').system('x') #", "\\\n\"", ""]

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from lspkit.cli import main
-from lspkit.runner import MANIFEST, declared_parameters, load_parameters_file, plan, NOTEBOOKS
+from lspkit.runner import MANIFEST, declared_parameters, load_parameters_file, plan
 from lspkit.errors import LspkitError
 
-from .conftest import CASES
+from .conftest import CASES, ROOT
+
+NOTEBOOKS = ROOT / "notebooks"
 
 
 def _run(tmp_path: Path, data: Path, *args: str) -> int:
