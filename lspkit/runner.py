@@ -40,29 +40,12 @@ from .parameters import check_parameters, injected_source
 from .runlock import RunLock, scratch_dir, sweep_scratch
 from .workbook import Workbook
 
-MAIN_NOTEBOOKS = ("case_profile", "cross_case", "coding_overview", "reliability", "explore")
+PAGE_FIELDS = ("title", "description", "group")
 VOLATILE_CELL_METADATA = ("execution", "papermill")
 MANIFEST = "run-manifest.json"
 PRELOAD = ["pandas", "matplotlib.pyplot", "lspkit.analysis", "lspkit.plots", "lspkit.display"]
 
 # What each published notebook answers, for the site index. ``{partnership}`` is filled per case.
-PAGES: dict[str, dict[str, str]] = {
-    "case_profile": {"group": "Case profiles", "title": "{partnership}",
-                     "description": "How this LSP links transformational and transactional practice: "
-                                    "goals, 7S profile, balance, learning points, evidence, themes, departures."},
-    "cross_case": {"group": "Cross-case", "title": "Cross-case analysis",
-                   "description": "Which practices recur across the LSPs and which differ: matrix, balance, "
-                                  "themes, co-occurrence, framework matrix, synthesis."},
-    "coding_overview": {"group": "Coding", "title": "Coding overview",
-                        "description": "The corpus and codebook: units per case, coverage, code definitions and "
-                                       "usage, and agreement with the documents' own headings."},
-    "reliability": {"group": "Coding", "title": "Coding reliability",
-                    "description": "How far coders agree, per element and theme: percent agreement, Cohen's "
-                                   "kappa, Krippendorff's alpha, and the disagreements to reconcile."},
-    "explore": {"group": "Explore", "title": "Explore the codings",
-                "description": "Retrieval by case, code and coder with the profile plot: an explorer that "
-                               "works on the page itself, offline (ipywidgets in JupyterLab)."},
-}
 
 
 # --------------------------------------------------------------------------------------------
@@ -106,11 +89,11 @@ def execute_notebook(source: Path, target: Path, parameters: dict[str, Any] | No
     return Path(target)
 
 
-def reference_path(case_id: str, workbook: Workbook | None = None) -> Path:
-    """Where the case-profile reference of one case lives; the id is checked first."""
+def reference_path(case_id: str, workbook: Workbook | None = None, notebook: str = "case_profile") -> Path:
+    """Where the reference of a per-case notebook for one case lives; the id is checked first."""
     if not CASE_ID_RE.match(case_id):
         raise ParameterError([Problem("parameter lsp", "", f"{case_id!r} is not a case id")])
-    return (workbook or Workbook.find()).references / f"case_profile-{case_id}.ipynb"
+    return (workbook or Workbook.find()).references / f"{notebook}-{case_id}.ipynb"
 
 
 def refresh_references(kernel_name: str | None = None, workbook: Workbook | None = None) -> list[Path]:
@@ -124,18 +107,22 @@ def refresh_references(kernel_name: str | None = None, workbook: Workbook | None
                                    "unset LSPKIT_DATA and run again")])
     wb = workbook or Workbook.find()
     written = []
-    for name in MAIN_NOTEBOOKS:
-        path = wb.notebooks / f"{name}.ipynb"
-        if path.exists():
-            written.append(execute_notebook(path, path, kernel_name=kernel_name))
+    names = workbook_notebooks(wb.notebooks)
+    for name in names:
+        written.append(execute_notebook(wb.notebooks / f"{name}.ipynb", wb.notebooks / f"{name}.ipynb",
+                                        kernel_name=kernel_name))
     corpus = load_corpus(wb.data)
     wb.references.mkdir(parents=True, exist_ok=True)
-    for stale in wb.references.glob("case_profile-*.ipynb"):
-        if stale.stem.removeprefix("case_profile-") not in corpus.case_ids:
-            stale.unlink()
-    for case_id in corpus.case_ids:
-        written.append(execute_notebook(wb.notebooks / "case_profile.ipynb", reference_path(case_id, wb),
-                                        {"lsp": case_id}, kernel_name=kernel_name))
+    for name in names:
+        per_case = page_info(wb.notebooks / f"{name}.ipynb").get("per_case")
+        if not per_case:
+            continue
+        for stale in wb.references.glob(f"{name}-*.ipynb"):
+            if stale.stem.removeprefix(f"{name}-") not in corpus.case_ids:
+                stale.unlink()
+        for case_id in corpus.case_ids:
+            written.append(execute_notebook(wb.notebooks / f"{name}.ipynb", reference_path(case_id, wb, name),
+                                            {per_case: case_id}, kernel_name=kernel_name))
     return written
 
 
@@ -216,21 +203,49 @@ class Outcome:
 
 
 def declared_parameters(path: Path) -> list[str]:
-    """Names assigned in the notebook's cell tagged ``parameters``.
+    """Names assigned in the notebook's cell tagged ``parameters`` (read by ``papermill.inspect_notebook``).
 
     >>> declared_parameters(Workbook.find().notebooks / "case_profile.ipynb")
     ['lsp', 'coder', 'data_dir']
     """
+    import papermill
+
+    return list(papermill.inspect_notebook(str(path)))
+
+
+def workbook_notebooks(notebooks_dir: Path) -> list[str]:
+    """The notebooks of a workbook that lspkit runs (those with an ``lspkit`` entry in their
+    metadata), in their ``order``.
+
+    >>> workbook_notebooks(Workbook.find().notebooks)
+    ['case_profile', 'cross_case', 'coding_overview', 'reliability', 'explore']
+    """
+    found = []
+    for path in sorted(Path(notebooks_dir).glob("*.ipynb")):
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("lspkit")
+        except (OSError, ValueError):
+            continue
+        if isinstance(meta, dict):
+            found.append((meta.get("order", 99), path.stem))
+    return [name for _, name in sorted(found)]
+
+
+def page_info(path: Path) -> dict[str, Any]:
+    """What a notebook's page is, from its own metadata (``metadata.lspkit``): ``title`` (``{partnership}``
+    stands for the case's partnership), ``description``, ``group``, ``order`` and, for a notebook run
+    once per case, ``per_case``: the parameter that takes the case id.
+
+    >>> page_info(Workbook.find().notebooks / "case_profile.ipynb")["per_case"]
+    'lsp'
+    """
     nb = json.loads(path.read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
-            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-            names = []
-            for node in ast.parse(source).body:
-                targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
-                names += [t.id for t in targets if isinstance(t, ast.Name) and t.id not in names]
-            return names
-    return []
+    info = nb.get("metadata", {}).get("lspkit")
+    missing = [f for f in PAGE_FIELDS if not isinstance(info, dict) or not isinstance(info.get(f), str)]
+    if missing:
+        raise ParameterError([Problem(str(path), "metadata.lspkit", f"missing {', '.join(missing)}",
+                                      "give the notebook's metadata an lspkit entry with " + ", ".join(PAGE_FIELDS))])
+    return dict(info)
 
 
 def load_parameters_file(path: str | Path) -> dict[str, dict[str, Any]]:
@@ -268,11 +283,11 @@ def plan(case_ids: list[str], partnerships: Mapping[str, str], lsps: Iterable[st
     """
     parameters = {k: dict(v) for k, v in (parameters or {}).items()}
     notebooks_dir = notebooks_dir if notebooks_dir is not None else Workbook.find().notebooks
-    available = [n for n in MAIN_NOTEBOOKS if (notebooks_dir / f"{n}.ipynb").exists()]
+    available = workbook_notebooks(notebooks_dir)
     if not available:
-        raise ParameterError([Problem(str(notebooks_dir), "", "holds none of lspkit's notebooks ("
-                                      + ", ".join(MAIN_NOTEBOOKS) + ")",
-                                      "run inside a workbook (lspkit init DIR), or pass --workbook DIR")])
+        raise ParameterError([Problem(str(notebooks_dir), "", "holds no lspkit notebook (one with an lspkit entry "
+                                      "in its metadata)", "run inside a workbook (lspkit init DIR), or pass "
+                                      "--workbook DIR")])
     selected = list(notebooks) if notebooks else available
     problems = [Problem("option --notebook", "", f"unknown notebook {n!r}", f"choose from {', '.join(available)}")
                 for n in selected if n not in available]
@@ -281,10 +296,12 @@ def plan(case_ids: list[str], partnerships: Mapping[str, str], lsps: Iterable[st
     if problems:
         raise ParameterError(problems)
     declared = {n: declared_parameters(notebooks_dir / f"{n}.ipynb") for n in selected}
+    pages = {n: page_info(notebooks_dir / f"{n}.ipynb") for n in selected}
+    per_case = {n: p["per_case"] for n, p in pages.items() if p.get("per_case")}
     for scope, values in parameters.items():
         for key in values:
-            if key == "lsp":
-                problems.append(Problem("parameters", scope, "'lsp' is set per case by the runner",
+            if key in (per_case.values() if scope == "all" else [per_case.get(scope)]):
+                problems.append(Problem("parameters", scope, f"{key!r} is set per case by the runner",
                                         "use --lsp CASE (repeatable) instead"))
             elif scope == "all" and not any(key in d for d in declared.values()):
                 problems.append(Problem("parameters", "all", f"no selected notebook has a parameter {key!r}",
@@ -303,8 +320,9 @@ def plan(case_ids: list[str], partnerships: Mapping[str, str], lsps: Iterable[st
                 if lsp not in chosen:
                     chosen.append(lsp)
             else:
-                refused.append(Outcome(f"case_profile-{lsp}" if CASE_ID_RE.match(lsp) else "case_profile",
-                                       "refused", detail=f"unknown case id {lsp!r}; valid ids: {', '.join(case_ids)}"))
+                for name in [n for n in selected if n in per_case] or ["run"]:
+                    refused.append(Outcome(f"{name}-{lsp}" if CASE_ID_RE.match(lsp) else name, "refused",
+                                           detail=f"unknown case id {lsp!r}; valid ids: {', '.join(case_ids)}"))
     else:
         chosen = list(case_ids)
 
@@ -318,11 +336,11 @@ def plan(case_ids: list[str], partnerships: Mapping[str, str], lsps: Iterable[st
 
     jobs: list[Job] = []
     for name in selected:
-        page = PAGES[name]
-        if name == "case_profile":
+        page = pages[name]
+        if name in per_case:
             for case_id in chosen:
-                jobs.append(Job(f"case_profile-{case_id}", name, params_for(name, {"lsp": case_id}),
-                                page["title"].format(partnership=partnerships.get(case_id, case_id)),
+                jobs.append(Job(f"{name}-{case_id}", name, params_for(name, {per_case[name]: case_id}),
+                                page["title"].replace("{partnership}", partnerships.get(case_id, case_id)),
                                 page["description"], page["group"]))
         else:
             jobs.append(Job(name, name, params_for(name), page["title"], page["description"], page["group"]))

@@ -17,7 +17,7 @@ import pytest
 
 import lspkit
 
-from lspkit.runner import MAIN_NOTEBOOKS
+from lspkit.runner import workbook_notebooks
 
 from .conftest import CASES, ROOT
 
@@ -35,7 +35,7 @@ def _nbval(notebooks: list[str], data_dir) -> subprocess.CompletedProcess:
 def test_references_exist_for_every_case_and_notebook():
     assert sorted(p.name for p in REFERENCES.glob("case_profile-*.ipynb")) == [
         f"case_profile-{c}.ipynb" for c in CASES]
-    for name in MAIN_NOTEBOOKS:
+    for name in workbook_notebooks(ROOT / "notebooks"):
         nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         assert any(c["outputs"] for c in code), f"{name}.ipynb has no stored outputs to compare"

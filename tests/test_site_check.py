@@ -240,7 +240,7 @@ def test_the_committed_notebooks_publish_pages_that_pass_every_check(browser, tm
     """The real pages: every committed notebook rendered as `lspkit run` renders it, plus an index."""
     import nbformat
 
-    from lspkit.runner import PAGES
+    from lspkit.runner import page_info
     from lspkit.site import index_html, render_html
 
     root = Path(__file__).resolve().parent.parent
@@ -248,7 +248,7 @@ def test_the_committed_notebooks_publish_pages_that_pass_every_check(browser, tm
     site.mkdir()
     listed = []
     for path in sorted((root / "notebooks").glob("*.ipynb")):
-        page = PAGES[path.stem]
+        page = page_info(path)
         title = page["title"].format(partnership="Bolton Vision Partnership")
         (site / f"{path.stem}.html").write_text(render_html(nbformat.read(path, as_version=4), title), encoding="utf-8")
         listed.append(dict(page, name=path.stem, title=title, html=f"{path.stem}.html", status="ok"))
