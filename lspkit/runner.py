@@ -1,12 +1,14 @@
 """Running notebooks: the batch run behind ``lspkit run`` and the nbval regression references.
 
-This module owns executing the parameterised notebooks through papermill's Python API:
+This module owns a batch run from start to end, in three parts: :mod:`lspkit.plan` (what runs, with
+which parameters, and whether it is stale), :mod:`lspkit.executors` (running the notebooks, locally on
+warm kernels or on a Dask cluster) and :mod:`lspkit.publish` (executed notebooks, pages, manifest and
+index). Here:
 
-* :func:`run_batch` plans one job per notebook and case, skips a job whose inputs are unchanged
-  (judged by content hash), runs the rest concurrently on warm kernels (:mod:`lspkit.kernels`),
-  writes executed notebooks to ``outputs/notebooks/``, renders pages in-process to
-  ``outputs/site/`` (:mod:`lspkit.site`) and keeps a failed run's notebook in ``outputs/failed/``
-  without touching the last good page;
+* :func:`run_batch` checks everything that can be checked before a notebook runs (parameters, job
+  count, outputs folder, data, scheduler), takes the outputs folder's lock, plans, runs the stale
+  jobs concurrently and publishes each as it finishes; a failed run's notebook goes to
+  ``outputs/failed/`` without touching the last good page;
 * :func:`refresh_references` re-executes ``notebooks/`` in place and one case profile per case
   into ``tests/references/`` for nbval.
 
@@ -19,58 +21,25 @@ Example (shell)::
 
 from __future__ import annotations
 
-import ast
-import hashlib
-import json
 import os
-import queue
 import sys
-import tempfile
-import threading
-import time
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Mapping
 
-from .codings import atomic_write_bytes
-from .corpus import CASE_ID_RE, data_files, data_version, default_data_dir, load_corpus
+from .corpus import CASE_ID_RE, data_version, default_data_dir, load_corpus
 from .errors import LspkitError, ParameterError, Problem, RunError
-from .parameters import check_parameters, injected_source
-from .runlock import RunLock, scratch_dir, sweep_scratch
+from .executors import EXECUTORS, _remote_job, clean_notebook, execute_job  # noqa: F401  (part of this API)
+from .parameters import check_parameters
+from .plan import (Job, Outcome, code_version, declared_parameters, inputs_digest, job_key,  # noqa: F401
+                   load_parameters_file, page_info, plan, workbook_notebooks)
+from .publish import MANIFEST, finish, publish, read_manifest, up_to_date, write_text
+from .runlock import RunLock, sweep_scratch
 from .workbook import Workbook
-
-PAGE_FIELDS = ("title", "description", "group")
-VOLATILE_CELL_METADATA = ("execution", "papermill")
-MANIFEST = "run-manifest.json"
-PRELOAD = ["pandas", "matplotlib.pyplot", "lspkit.analysis", "lspkit.plots", "lspkit.display"]
-
-# What each published notebook answers, for the site index. ``{partnership}`` is filled per case.
 
 
 # --------------------------------------------------------------------------------------------
 # Single notebooks and the regression references
-
-
-def clean_notebook(nb: Any) -> Any:
-    """Drop run timestamps, durations and widget model ids (random per run) so that the same inputs
-    give the same notebook file; a widget's text stands in for it until the cell runs again."""
-    nb.metadata.pop("papermill", None)
-    nb.metadata.pop("widgets", None)
-    for cell in nb.cells:
-        for key in VOLATILE_CELL_METADATA:
-            cell.metadata.pop(key, None)
-        cell.pop("id", None)
-        for output in cell.get("outputs", []):
-            output.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
-    nb.nbformat_minor = 4  # cell ids (nbformat 4.5) are random per run; 4.4 has none
-    return nb
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write text atomically with ``\\n`` line ends; the file gets the usual permissions (a
-    published page must be readable by the web server), not a temp file's 0600."""
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def execute_notebook(source: Path, target: Path, parameters: dict[str, Any] | None = None,
@@ -85,7 +54,7 @@ def execute_notebook(source: Path, target: Path, parameters: dict[str, Any] | No
     if error is not None:
         raise RunError([Problem(str(source), error.get("cell", ""), error["message"],
                                    "open the notebook and fix the failing cell")])
-    _write_atomic(Path(target), text)
+    write_text(Path(target), text)
     return Path(target)
 
 
@@ -124,370 +93,6 @@ def refresh_references(kernel_name: str | None = None, workbook: Workbook | None
             written.append(execute_notebook(wb.notebooks / f"{name}.ipynb", reference_path(case_id, wb, name),
                                             {per_case: case_id}, kernel_name=kernel_name))
     return written
-
-
-# --------------------------------------------------------------------------------------------
-# Executing one job (the unit of work a local thread or a Dask worker performs)
-
-
-def execute_job(source: Path, parameters: Mapping[str, Any], kernel_name: str | None = None,
-                warm_kernel: Any = None, timeout: float | None = 600) -> tuple[str | None, dict | None, float]:
-    """Execute one notebook; return (executed notebook as JSON text, error or None, seconds).
-
-    The notebook text is cleaned of timestamps (:func:`clean_notebook`) when the run succeeded and
-    keeps papermill's error highlighting when it failed. ``error`` is a dict with ``cell`` (which
-    cell failed, e.g. ``"cell 4 (In [3])"``) and ``message``. Only plain data goes in and out, so a
-    remote worker can run it.
-    """
-    import nbformat
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    from . import kernels
-
-    start = time.perf_counter()
-    try:  # the last check before a kernel sees the values, on a Dask worker too
-        injected_source(parameters)
-    except LspkitError as exc:
-        return None, {"cell": "parameters", "message": str(exc)}, time.perf_counter() - start
-    fd, tmp = tempfile.mkstemp(prefix=f".{Path(source).stem}.", suffix=".ipynb", dir=scratch_dir())
-    os.close(fd)
-    error = None
-    try:
-        try:
-            pm.execute_notebook(str(source), tmp, parameters=dict(parameters), kernel_name=kernel_name,
-                                engine_name=kernels.ensure_registered(), warm_kernel=warm_kernel,
-                                progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-                                execution_timeout=timeout)
-        except PapermillExecutionError as exc:
-            error = {"cell": f"cell {exc.cell_index + 1} (In [{exc.exec_count}])",
-                     "message": f"{exc.ename}: {exc.evalue}".strip()}
-        except Exception as exc:  # kernel died, timed out, notebook unreadable: report, don't crash the batch
-            error = {"cell": "", "message": f"{type(exc).__name__}: {exc}".strip()}
-        try:
-            nb = nbformat.read(tmp, as_version=4)
-        except Exception:
-            return None, error, time.perf_counter() - start
-        if error is None:
-            nb = clean_notebook(nb)
-        return nbformat.writes(nb) + "\n", error, time.perf_counter() - start
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
-# --------------------------------------------------------------------------------------------
-# Planning a batch
-
-
-@dataclass(frozen=True)
-class Job:
-    """One notebook run: ``name`` is the output stem (``case_profile-bolton``, ``cross_case``)."""
-
-    name: str
-    notebook: str
-    parameters: dict[str, Any] = field(hash=False)
-    title: str
-    description: str
-    group: str
-
-
-@dataclass
-class Outcome:
-    """What happened to one job: status is ran, skipped, failed or refused."""
-
-    name: str
-    status: str
-    seconds: float = 0.0
-    output: str = ""
-    detail: str = ""
-
-
-def declared_parameters(path: Path) -> list[str]:
-    """Names assigned in the notebook's cell tagged ``parameters`` (read by ``papermill.inspect_notebook``).
-
-    >>> declared_parameters(Workbook.find().notebooks / "case_profile.ipynb")
-    ['lsp', 'coder', 'data_dir']
-    """
-    import papermill
-
-    return list(papermill.inspect_notebook(str(path)))
-
-
-def workbook_notebooks(notebooks_dir: Path) -> list[str]:
-    """The notebooks of a workbook that lspkit runs (those with an ``lspkit`` entry in their
-    metadata), in their ``order``.
-
-    >>> workbook_notebooks(Workbook.find().notebooks)
-    ['case_profile', 'cross_case', 'coding_overview', 'reliability', 'explore']
-    """
-    found = []
-    for path in sorted(Path(notebooks_dir).glob("*.ipynb")):
-        try:
-            meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("lspkit")
-        except (OSError, ValueError):
-            continue
-        if isinstance(meta, dict):
-            found.append((meta.get("order", 99), path.stem))
-    return [name for _, name in sorted(found)]
-
-
-def page_info(path: Path) -> dict[str, Any]:
-    """What a notebook's page is, from its own metadata (``metadata.lspkit``): ``title`` (``{partnership}``
-    stands for the case's partnership), ``description``, ``group``, ``order`` and, for a notebook run
-    once per case, ``per_case``: the parameter that takes the case id.
-
-    >>> page_info(Workbook.find().notebooks / "case_profile.ipynb")["per_case"]
-    'lsp'
-    """
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    info = nb.get("metadata", {}).get("lspkit")
-    missing = [f for f in PAGE_FIELDS if not isinstance(info, dict) or not isinstance(info.get(f), str)]
-    if missing:
-        raise ParameterError([Problem(str(path), "metadata.lspkit", f"missing {', '.join(missing)}",
-                                      "give the notebook's metadata an lspkit entry with " + ", ".join(PAGE_FIELDS))])
-    return dict(info)
-
-
-def load_parameters_file(path: str | Path) -> dict[str, dict[str, Any]]:
-    """Read a YAML parameters file: ``{all: {...}, <notebook>: {...}}``.
-
-    Example file::
-
-        all:
-          coder: researcher
-        cross_case:
-          cases: [bolton, hammersmith-and-fulham]
-    """
-    import yaml
-
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ParameterError([Problem(str(path), "", f"cannot read the parameters file: {exc}",
-                                   "write YAML mapping notebook names (or 'all') to parameters")]) from None
-    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise ParameterError([Problem(str(path), "", "must map 'all' or a notebook name to a mapping of parameters",
-                                   "e.g. 'all: {coder: researcher}'")])
-    return check_parameters(data, source=str(path))
-
-
-def plan(case_ids: list[str], partnerships: Mapping[str, str], lsps: Iterable[str] | None = None,
-         parameters: Mapping[str, Mapping[str, Any]] | None = None, notebooks: Iterable[str] | None = None,
-         notebooks_dir: Path | None = None, data_dir: Path | None = None) -> tuple[list[Job], list[Outcome]]:
-    """The jobs of a batch, and the refused requests (unknown or unsafe case ids).
-
-    Every requested case id is checked against the corpus before it becomes part of any path.
-    ``parameters`` maps ``all`` or a notebook name to its parameters; a parameter no selected
-    notebook declares is an error, so a typo cannot be silently ignored.
-    """
-    parameters = {k: dict(v) for k, v in (parameters or {}).items()}
-    notebooks_dir = notebooks_dir if notebooks_dir is not None else Workbook.find().notebooks
-    available = workbook_notebooks(notebooks_dir)
-    if not available:
-        raise ParameterError([Problem(str(notebooks_dir), "", "holds no lspkit notebook (one with an lspkit entry "
-                                      "in its metadata)", "run inside a workbook (lspkit init DIR), or pass "
-                                      "--workbook DIR")])
-    selected = list(notebooks) if notebooks else available
-    problems = [Problem("option --notebook", "", f"unknown notebook {n!r}", f"choose from {', '.join(available)}")
-                for n in selected if n not in available]
-    problems += [Problem("parameters", "", f"unknown notebook {n!r}", f"use 'all' or one of {', '.join(available)}")
-                 for n in parameters if n != "all" and n not in available]
-    if problems:
-        raise ParameterError(problems)
-    declared = {n: declared_parameters(notebooks_dir / f"{n}.ipynb") for n in selected}
-    pages = {n: page_info(notebooks_dir / f"{n}.ipynb") for n in selected}
-    per_case = {n: p["per_case"] for n, p in pages.items() if p.get("per_case")}
-    for scope, values in parameters.items():
-        for key in values:
-            if key in (per_case.values() if scope == "all" else [per_case.get(scope)]):
-                problems.append(Problem("parameters", scope, f"{key!r} is set per case by the runner",
-                                        "use --lsp CASE (repeatable) instead"))
-            elif scope == "all" and not any(key in d for d in declared.values()):
-                problems.append(Problem("parameters", "all", f"no selected notebook has a parameter {key!r}",
-                                        "check the spelling against the notebooks' parameters cells"))
-            elif scope != "all" and scope in declared and key not in declared[scope]:
-                problems.append(Problem("parameters", scope, f"{scope}.ipynb has no parameter {key!r}",
-                                        f"its parameters are {', '.join(declared[scope])}"))
-    if problems:
-        raise ParameterError(problems)
-
-    refused: list[Outcome] = []
-    if lsps:
-        chosen = []
-        for lsp in lsps:
-            if lsp in case_ids:
-                if lsp not in chosen:
-                    chosen.append(lsp)
-            else:
-                for name in [n for n in selected if n in per_case] or ["run"]:
-                    refused.append(Outcome(f"{name}-{lsp}" if CASE_ID_RE.match(lsp) else name, "refused",
-                                           detail=f"unknown case id {lsp!r}; valid ids: {', '.join(case_ids)}"))
-    else:
-        chosen = list(case_ids)
-
-    def params_for(name: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        values = {k: v for k, v in parameters.get("all", {}).items() if k in declared[name]}
-        values.update(parameters.get(name, {}))
-        if data_dir is not None and "data_dir" in declared[name]:
-            values.setdefault("data_dir", str(data_dir))
-        values.update(extra or {})
-        return values
-
-    jobs: list[Job] = []
-    for name in selected:
-        page = pages[name]
-        if name in per_case:
-            for case_id in chosen:
-                jobs.append(Job(f"{name}-{case_id}", name, params_for(name, {per_case[name]: case_id}),
-                                page["title"].replace("{partnership}", partnerships.get(case_id, case_id)),
-                                page["description"], page["group"]))
-        else:
-            jobs.append(Job(name, name, params_for(name), page["title"], page["description"], page["group"]))
-    return jobs, refused
-
-
-# --------------------------------------------------------------------------------------------
-# Skipping unchanged runs
-
-
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def code_version() -> str:
-    """lspkit's version and a hash of its source and templates: a changed analysis re-runs."""
-    from . import __version__
-
-    package = Path(__file__).resolve().parent
-    digest = hashlib.sha256(__version__.encode())
-    for path in sorted(list(package.rglob("*.py")) + list(package.rglob("*.j2")) + list(package.rglob("*.json"))):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return f"{__version__}+{digest.hexdigest()[:12]}"
-
-
-def inputs_digest(data_dir: Path) -> str:
-    """Content hash of every data file (names and bytes)."""
-    digest = hashlib.sha256()
-    for path in data_files(data_dir):
-        digest.update(path.relative_to(data_dir).as_posix().encode() + b"\0" + _file_digest(path).encode())
-    return digest.hexdigest()
-
-
-def job_key(job: Job, notebooks_dir: Path, data_digest: str, code: str, kernel_name: str | None) -> str:
-    """The content hash that decides whether a job must run: notebook, parameters, data, code."""
-    payload = json.dumps({"notebook": _file_digest(notebooks_dir / f"{job.notebook}.ipynb"),
-                          "parameters": job.parameters, "data": data_digest, "code": code,
-                          "kernel": kernel_name}, sort_keys=True, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
-# --------------------------------------------------------------------------------------------
-# Executors: each yields (job, notebook text, error, seconds) as jobs finish
-
-
-def _kernel_of(path: Path) -> str:
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    return nb.get("metadata", {}).get("kernelspec", {}).get("name", "python3")
-
-
-def _local_executor(jobs: list[Job], notebooks_dir: Path, workers: int, kernel_name: str | None,
-                    fresh_kernels: bool, timeout: float | None) -> Iterator[tuple[Job, str | None, dict | None, float]]:
-    """Run jobs on ``workers`` threads; each thread keeps one warm kernel (or starts one per job)."""
-    from .kernels import WarmKernel
-
-    todo: queue.Queue = queue.Queue()
-    for job in jobs:
-        todo.put(job)
-    done: queue.Queue = queue.Queue()
-
-    def work() -> None:
-        warm = None if fresh_kernels else WarmKernel(kernel_name or _kernel_of(notebooks_dir / f"{jobs[0].notebook}.ipynb"),
-                                                     cwd=notebooks_dir)
-        try:
-            if warm is not None:
-                try:  # overlaps the kernel's start-up and imports with this process's own
-                    warm.preload(PRELOAD)
-                except Exception:
-                    pass  # the first job reports a kernel that cannot start
-            while True:
-                try:
-                    job = todo.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    text, error, seconds = execute_job(notebooks_dir / f"{job.notebook}.ipynb", job.parameters,
-                                                       kernel_name=kernel_name, warm_kernel=warm, timeout=timeout)
-                except Exception as exc:  # never lose a job silently
-                    text, error, seconds = None, {"cell": "", "message": f"{type(exc).__name__}: {exc}"}, 0.0
-                done.put((job, text, error, seconds))
-        finally:
-            if warm is not None:
-                try:
-                    warm.shutdown()
-                except Exception:
-                    pass
-
-    threads = [threading.Thread(target=work, daemon=True, name=f"lspkit-run-{i}") for i in range(workers)]
-    for t in threads:
-        t.start()
-    for _ in jobs:
-        yield done.get()
-    for t in threads:
-        t.join()
-
-
-def _remote_job(notebook_text: str, name: str, parameters: Mapping[str, Any], kernel_name: str | None,
-                timeout: float | None) -> tuple[str | None, dict | None, float]:
-    """What a Dask worker runs: the notebook arrives as text, the executed notebook leaves as text."""
-    with tempfile.TemporaryDirectory(prefix="job-", dir=scratch_dir()) as tmp:
-        source = Path(tmp) / f"{name}.ipynb"
-        source.write_text(notebook_text, encoding="utf-8")
-        return execute_job(source, parameters, kernel_name=kernel_name, timeout=timeout)
-
-
-def _dask_executor(jobs: list[Job], notebooks_dir: Path, workers: int, kernel_name: str | None,
-                   fresh_kernels: bool, timeout: float | None,
-                   scheduler: str | None = None) -> Iterator[tuple[Job, str | None, dict | None, float]]:
-    """Run jobs as tasks on a Dask distributed cluster (``scheduler``), or on a local one if None.
-
-    Each task gets the notebook's text and its parameters, and returns the executed notebook's text;
-    pages are rendered and written here, by the client. Workers need lspkit with its ``lspkit``
-    kernel, and the data directory at the path the notebooks are given (``--data``) or in their
-    ``LSPKIT_DATA``. A task runs on a fresh kernel, shut down immediately afterwards.
-    """
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise LspkitError([Problem("option --executor", "dask", "Dask is not installed",
-                                   "pip install 'lspkit[dask]'")]) from None
-    cluster = None
-    if scheduler:
-        client = Client(scheduler, timeout="30s")
-    else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
-        client = Client(cluster)
-    try:
-        futures = {}
-        for job in jobs:
-            text = (notebooks_dir / f"{job.notebook}.ipynb").read_text(encoding="utf-8")
-            future = client.submit(_remote_job, text, job.notebook, job.parameters, kernel_name, timeout,
-                                   key=f"lspkit-run-{job.name}-{time.time_ns()}", pure=False)
-            futures[future] = job
-        for future in as_completed(list(futures)):
-            job = futures[future]
-            try:
-                text, error, seconds = future.result()
-            except Exception as exc:  # the worker died or could not run the task
-                text, error, seconds = None, {"cell": "", "message": f"on the Dask worker: {type(exc).__name__}: {exc}"}, 0.0
-            yield job, text, error, seconds
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
-EXECUTORS: dict[str, Callable[..., Iterator]] = {"local": _local_executor, "dask": _dask_executor}
 
 
 # --------------------------------------------------------------------------------------------
@@ -605,23 +210,14 @@ def _run_locked(corpus: Any, data_dir: Path, explicit_data: bool, outputs: Path,
     planned, refused = plan(corpus.case_ids, partnerships, lsps, parameters, notebooks, notebooks_dir,
                             data_dir if explicit_data else None)
 
-    manifest_path = outputs / MANIFEST
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        manifest = {"pages": {}}
-    pages: dict[str, dict] = manifest.setdefault("pages", {})
-
+    manifest = read_manifest(outputs)
     data_digest, code, version = inputs_digest(data_dir), code_version(), data_version(data_dir)
     keys = {job.name: job_key(job, notebooks_dir, data_digest, code, kernel_name) for job in planned}
     outcomes: dict[str, Outcome] = {}
     to_run = []
     for job in planned:
-        page = pages.get(job.name, {})
-        html, executed = outputs / "site" / f"{job.name}.html", outputs / "notebooks" / f"{job.name}.ipynb"
-        if (not force and page.get("key") == keys[job.name] and page.get("status") == "ok"
-                and html.exists() and executed.exists()):
-            outcomes[job.name] = Outcome(job.name, "skipped", output=str(html))
+        if not force and up_to_date(manifest, job, keys[job.name], outputs):
+            outcomes[job.name] = Outcome(job.name, "skipped", output=str(outputs / "site" / f"{job.name}.html"))
         else:
             to_run.append(job)
 
@@ -630,63 +226,19 @@ def _run_locked(corpus: Any, data_dir: Path, explicit_data: bool, outputs: Path,
     if bar is not None:
         bar.update(len(planned) - len(to_run))
     if to_run:
-        import nbformat
-
-        from .site import render_html
-
         workers = max(1, min(jobs or os.cpu_count() or 1, len(to_run)))
         run = EXECUTORS[executor](to_run, notebooks_dir=notebooks_dir, workers=workers, kernel_name=kernel_name,
                                   fresh_kernels=fresh_kernels, timeout=timeout, **dict(executor_options or {}))
         for job, text, error, seconds in run:
-            html_path = outputs / "site" / f"{job.name}.html"
-            failed_path = outputs / "failed" / f"{job.name}.ipynb"
-            if error is None:
-                try:
-                    nb = nbformat.reads(text, as_version=4)
-                    page_html = render_html(nb, job.title)
-                except Exception as exc:
-                    error = {"cell": "", "message": f"rendering HTML failed: {type(exc).__name__}: {exc}"}
-            if error is None:
-                _write_atomic(outputs / "notebooks" / f"{job.name}.ipynb", text)
-                _write_atomic(html_path, page_html)
-                failed_path.unlink(missing_ok=True)
-                pages[job.name] = {"key": keys[job.name], "status": "ok", "data_version": version,
-                                   "title": job.title, "group": job.group,
-                                   "description": job.description, "html": f"{job.name}.html",
-                                   "notebook": f"../notebooks/{job.name}.ipynb", "seconds": round(seconds, 2),
-                                   "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-                outcomes[job.name] = Outcome(job.name, "ran", seconds, str(html_path))
-            else:
-                failures += 1
-                if text is not None:
-                    _write_atomic(failed_path, text)
-                detail = " ".join(x for x in (error.get("cell"), error["message"]) if x)
-                previous = pages.get(job.name)
-                if previous:  # keep the last good page listed, marked as stale
-                    previous.update(status="failed", error=detail[:300])
-                else:  # never published: listed with its failing cell, without a link
-                    pages[job.name] = {"key": "", "status": "failed", "html": "", "title": job.title,
-                                       "group": job.group, "description": job.description, "error": detail[:300]}
-                outcomes[job.name] = Outcome(job.name, "failed", seconds, str(failed_path) if text else "", detail)
+            outcome = publish(outputs, manifest, job, keys[job.name], text, error, seconds, version)
+            outcomes[job.name] = outcome
+            failures += outcome.status == "failed"
             if bar is not None:
                 bar.set_postfix(failed=failures, refresh=False)
                 bar.update(1)
-        manifest["data_version"] = version
-        manifest["code_version"] = code
-        manifest["run_date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     if bar is not None:
         bar.close()
-
-    index = outputs / "site" / "index.html"
-    if to_run or not index.exists():
-        from . import __version__
-        from .site import index_html
-
-        listed = [dict(p, name=n) for n, p in pages.items()
-                  if not p.get("html") or (outputs / "site" / p["html"]).exists()]
-        _write_atomic(index, index_html(listed, manifest.get("run_date", "not yet run"),
-                                        manifest.get("data_version", version), __version__,
-                                        codebook_version=str(corpus.codebook.version)))
-        _write_atomic(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    finish(outputs, manifest, ran=bool(to_run), data_version=version, code_version=code,
+           codebook_version=str(corpus.codebook.version))
     ordered = refused + [outcomes[j.name] for j in planned]
     return RunResult(ordered, outputs)

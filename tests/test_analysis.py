@@ -3,31 +3,27 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from lspkit import analysis as A
-from lspkit.codebook import load_codebook
-from lspkit.corpus import UNIT_COLUMNS, Corpus
+from lspkit.corpus import Corpus
 from lspkit.errors import LspkitError
 
-from .conftest import DATA
-
-# unit: (case, kind, heading element, document dimension, words)
+# unit: (heading element, document dimension, words); the case and kind come from the id
 UNITS = {
-    "a.p01": ("a", "paragraph", None, None, 30),          # boilerplate
-    "a.p04": ("a", "paragraph", "goals", "super-ordinate", 10),
-    "a.p06": ("a", "paragraph", "staff_skills", "transformational", 20),
-    "a.p07": ("a", "paragraph", "style", "transformational", 5),
-    "a.lp1": ("a", "learning_point", None, "transformational", 4),
-    "a.lp2": ("a", "learning_point", None, "transactional", 6),
-    "b.p04": ("b", "paragraph", "steering", "transactional", 8),
-    "b.p05": ("b", "paragraph", "steering", "transactional", 12),
-    "b.lp1": ("b", "learning_point", None, "transactional", 3),
-    "b.question1": ("b", "question", None, None, 9),
+    "a.p01": (None, None, 30),                          # boilerplate
+    "a.p04": ("goals", "super-ordinate", 10),
+    "a.p06": ("staff_skills", "transformational", 20),
+    "a.p07": ("style", "transformational", 5),
+    "a.lp1": (None, "transformational", 4),
+    "a.lp2": (None, "transactional", 6),
+    "b.p04": ("steering", "transactional", 8),
+    "b.p05": ("steering", "transactional", 12),
+    "b.lp1": (None, "transactional", 3),
+    "b.question1": (None, None, 9),
 }
 STRUCTURE = [("a.p04", "goals"), ("a.p06", "staff_skills"), ("a.p07", "style"), ("b.p04", "steering"),
              ("b.p05", "steering")]
@@ -39,24 +35,12 @@ RESEARCHER = [("a.p04", "goals"), ("a.p06", "staff_skills"), ("a.p06", "systems"
 
 
 @pytest.fixture(scope="module")
-def tiny() -> Corpus:
-    book = load_codebook(DATA / "codebook.yml")
-    rows = []
-    for uid, (case, kind, element, dim, words) in UNITS.items():
-        n = int(uid.split(".")[1].lstrip("plquestion") or 0)
-        rows.append({"unit_id": uid, "case_id": case, "kind": kind, "para": n if kind == "paragraph" else None,
-                     "number": n, "section": "", "heading": "", "heading_element": element, "dimension": dim,
-                     "boilerplate": uid == "a.p01", "speaker": None, "citation": f"{case.upper()} {uid}",
-                     "text": " ".join(["w"] * words), "words": words, "start": 0, "end": words, "line": 1})
-    units = pd.DataFrame(rows, columns=UNIT_COLUMNS)
-    units["heading_element"] = pd.Categorical(units["heading_element"], dtype=book.element_dtype())
-    units["dimension"] = pd.Categorical(units["dimension"], dtype=book.dimension_dtype())
-    codings = pd.DataFrame([(u, c, "structure", "") for u, c in STRUCTURE] +
-                           [(u, c, "researcher", "") for u, c in RESEARCHER],
-                           columns=["unit_id", "code_id", "coder", "memo"])
-    cases = pd.DataFrame({"case_id": ["a", "b"], "short_name": ["A", "B"]})
-    coders = pd.DataFrame({"coder": ["structure", "researcher"], "kind": ["derived", "human"], "description": ""})
-    return Corpus(cases, units, book.codes, codings, coders, book, Path("."), {})
+def tiny(make_corpus) -> Corpus:
+    # every text is "w w ..." (its words), cited as "A a.p06"
+    units = {uid: {"heading_element": element, "dimension": dim, "words": words}
+             for uid, (element, dim, words) in UNITS.items()}
+    return make_corpus(units, {"structure": STRUCTURE, "researcher": RESEARCHER}, text="w",
+                       citation="{short_name} {unit_id}")
 
 
 def test_element_profile_counts_units_and_words(tiny):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
@@ -11,17 +9,15 @@ import pytest
 from lspkit import linkanalysis as L
 from lspkit import plots
 from lspkit.codebook import load_codebook
-from lspkit.corpus import UNIT_COLUMNS, Corpus
+from lspkit.corpus import Corpus
 from lspkit.errors import LspkitError, ProblemLog
 from lspkit.links import LINK_FILE_COLUMNS, check_links, link_citation
 
 from .conftest import DATA
 
 RELATIONS = {"enables": "", "leads_to": "", "aligns": "", "funds": ""}
-# unit: (case, kind, words)
-UNITS = {"a.p01": ("a", "paragraph", 3), "a.p04": ("a", "paragraph", 3), "a.p06": ("a", "paragraph", 4),
-         "a.p07": ("a", "paragraph", 2), "a.p08": ("a", "paragraph", 5), "a.lp1": ("a", "learning_point", 3),
-         "b.p04": ("b", "paragraph", 2), "b.p05": ("b", "paragraph", 3), "b.lp1": ("b", "learning_point", 2)}
+# unit: words (each text is its id, repeated)
+UNITS = {"a.p01": 3, "a.p04": 3, "a.p06": 4, "a.p07": 2, "a.p08": 5, "a.lp1": 3, "b.p04": 2, "b.p05": 3, "b.lp1": 2}
 CODINGS = [("a.p04", "goals"), ("a.p06", "staff_skills"), ("a.lp1", "staff_skills"), ("a.p07", "synergies"),
            ("a.p07", "steering"), ("a.p08", "steering"), ("a.p08", "systems"), ("b.p04", "style"),
            ("b.p04", "standards"), ("b.p05", "synergies"), ("b.lp1", "systems")]
@@ -36,36 +32,9 @@ LINKS = [  # link_id, unit_ids, source, target, direction, relation, evidence, s
 ]
 
 
-def _rows(links) -> list[tuple[str, int, dict[str, str]]]:
-    return [(f"links/{rec[-1]}.csv", i + 2, dict(zip(LINK_FILE_COLUMNS, (*rec, f"memo {rec[0]}"))))
-            for i, rec in enumerate(links)]
-
-
 @pytest.fixture(scope="module")
-def tiny() -> Corpus:
-    book = load_codebook(DATA / "codebook.yml")
-    rows, raw, at = [], {"a": "", "b": ""}, {"a": 0, "b": 0}
-    for uid, (case, kind, words) in UNITS.items():
-        text = " ".join([uid] * words)
-        n = int(uid.split(".")[1].lstrip("pl"))
-        start = len(raw[case])
-        raw[case] += text + "\n"
-        rows.append({"unit_id": uid, "case_id": case, "kind": kind, "para": n if kind == "paragraph" else None,
-                     "number": n, "section": "", "heading": "", "heading_element": None, "dimension": None,
-                     "boilerplate": uid == "a.p01", "speaker": None,
-                     "citation": f"{case.upper()} ¶{n}" if kind == "paragraph" else f"{case.upper()}, learning point {n}",
-                     "text": text, "words": words, "start": start, "end": start + len(text), "line": 1})
-    units = pd.DataFrame(rows, columns=UNIT_COLUMNS)
-    units["heading_element"] = pd.Categorical(units["heading_element"], dtype=book.element_dtype())
-    units["dimension"] = pd.Categorical(units["dimension"], dtype=book.dimension_dtype())
-    codings = pd.DataFrame([(u, c, "researcher", "") for u, c in CODINGS], columns=["unit_id", "code_id", "coder", "memo"])
-    cases = pd.DataFrame({"case_id": ["a", "b"], "short_name": ["A", "B"]})
-    coders = pd.DataFrame({"coder": ["structure", "researcher", "anna"], "kind": ["derived", "human", "human"],
-                           "description": ""})
-    log = ProblemLog()
-    links = check_links(_rows(LINKS), units, book.codes, coders, RELATIONS, {"a": "A", "b": "B"}, log)
-    assert not log, log.problems
-    return Corpus(cases, units, book.codes, codings, coders, book, Path("."), raw, links=links)
+def tiny(make_corpus) -> Corpus:
+    return make_corpus(UNITS, {"researcher": CODINGS}, LINKS, ["structure", "researcher", "anna"])
 
 
 def test_links_frame(tiny):

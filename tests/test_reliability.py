@@ -16,7 +16,6 @@ Sources of the worked examples:
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,11 +23,8 @@ import pytest
 
 from lspkit import analysis
 from lspkit import reliability as R
-from lspkit.codebook import load_codebook
-from lspkit.corpus import UNIT_COLUMNS, Corpus
+from lspkit.corpus import Corpus
 from lspkit.errors import LspkitError
-
-from .conftest import DATA
 
 nan = np.nan
 
@@ -103,36 +99,182 @@ def test_interpretation_bands():
     assert set(R.bands()["coefficient"]) == {"kappa", "alpha"}
 
 
+# -- the coefficients on a long frame of decisions ---------------------------------------------------
+
+# Two coders, ten units, two codes. A coder covers a unit for every code or for none: ann's decision
+# on u09 is missing (NaN rows), bob has no rows at all for u08. Nobody applies "style".
+#
+#   unit   u01 u02 u03 u04 u05 u06 u07 u08 u09 u10
+#   ann     1   1   1   0   0   0   0   1   .   0
+#   bob     1   1   0   0   0   0   1   .   1   0
+#
+# goals, over the eight units both decided (u01-u07, u10): both 2, ann only 1 (u03), bob only 1
+# (u07), neither 4.
+#   percent agreement = 6/8 = 75%
+#   kappa: p_o = .75, p_e = (3/8)^2 + (5/8)^2 = 34/64, kappa = (48/64 - 34/64) / (30/64) = 14/30 = 7/15
+#   alpha (binary: 1 - (n - 1) o_01 / (n_0 n_1)): n = 16 values, n_1 = 6, n_0 = 10, o_01 = 2 (one per
+#   disagreeing unit), alpha = 1 - 15 * 2 / 60 = 0.5
+# style: eight units, all 0: 100% agreement; kappa (p_e = 1) and alpha (no variation) undefined.
+# Pooled, one item per unit and code: 16 items, 14 agreeing, 2 yes-yes, 1 + 1 split, 12 no-no.
+#   percent agreement = 14/16 = 87.5%
+#   kappa: p_o = 14/16, p_e = (3/16)^2 + (13/16)^2 = 178/256, kappa = (224 - 178) / (256 - 178) = 46/78 = 23/39
+#   alpha: n = 32, n_1 = 6, n_0 = 26, o_01 = 2, alpha = 1 - 31 * 2 / 156 = 94/156 = 47/78
+ANN = [1, 1, 1, 0, 0, 0, 0, 1, nan, 0]
+BOB = [1, 1, 0, 0, 0, 0, 1, nan, 1, 0]
+
+
+def _hand_made_decisions() -> pd.DataFrame:
+    rows = []
+    for i, (ann, bob) in enumerate(zip(ANN, BOB), start=1):
+        for code in ("goals", "style"):
+            for coder, value in (("ann", ann), ("bob", bob)):
+                if coder == "bob" and i == 8:
+                    continue  # no row: as missing as a NaN
+                rows.append((f"u{i:02d}", code, coder, value if code == "goals" or math.isnan(value) else 0))
+    return pd.DataFrame(rows, columns=R.DECISION_COLUMNS)
+
+
+def test_long_frame_coefficients_on_a_hand_made_frame():
+    d = _hand_made_decisions()
+    goals, style = d[d["code_id"] == "goals"], d[d["code_id"] == "style"]
+    assert R.percent_agreement_long(goals) == pytest.approx(75.0)
+    assert R.cohen_kappa_long(goals) == pytest.approx(7 / 15)
+    assert R.krippendorff_alpha_long(goals) == pytest.approx(0.5)
+    assert R.percent_agreement_long(style) == pytest.approx(100.0)
+    assert math.isnan(R.cohen_kappa_long(style)) and math.isnan(R.krippendorff_alpha_long(style))
+    pooled = {"unit": ["unit_id", "code_id"]}
+    assert R.percent_agreement_long(d, **pooled) == pytest.approx(87.5)
+    assert R.cohen_kappa_long(d, **pooled) == pytest.approx(23 / 39)
+    assert R.krippendorff_alpha_long(d, **pooled) == pytest.approx(47 / 78)
+
+
+def test_long_frame_coefficients_are_the_array_coefficients_of_the_pivot():
+    d = _hand_made_decisions()
+    goals = d[d["code_id"] == "goals"]
+    both = [i for i in range(10) if not (math.isnan(ANN[i]) or math.isnan(BOB[i]))]
+    assert R.cohen_kappa_long(goals) == R.cohen_kappa([ANN[i] for i in both], [BOB[i] for i in both])
+    assert R.krippendorff_alpha_long(goals) == R.krippendorff_alpha([ANN, BOB])
+    assert R.percent_agreement_long(goals) == R.percent_agreement([ANN, BOB])
+    # the column names are arguments, values may be booleans, row order does not matter
+    renamed = goals.rename(columns={"unit_id": "item", "coder": "rater", "value": "yes"}).iloc[::-1]
+    assert R.krippendorff_alpha_long(renamed, unit="item", coder="rater", value="yes") == pytest.approx(0.5)
+    flags = goals.dropna().assign(value=lambda f: f["value"] == 1)
+    assert R.cohen_kappa_long(flags) == pytest.approx(7 / 15)
+    assert R.krippendorff_alpha_long(goals, level="interval") == pytest.approx(0.5)  # binary: every level agrees
+
+
+@pytest.mark.parametrize("change, kwargs, argument, message", [
+    (lambda d: d, {}, "data", "has 2 values for unit_id 'u01', coder 'ann'"),
+    (lambda d: d, {"unit": "unit"}, "unit", "names no column of data: 'unit'"),
+    (lambda d: d, {"value": "applied"}, "value", "names no column of data: 'applied'"),
+    (lambda d: d.assign(value=d["value"].map({1.0: "yes", 0.0: "no"})), {"unit": ["unit_id", "code_id"]}, "data",
+     "row 0 is 'yes'"),
+    (lambda d: d.assign(coder=d["coder"].where(d.index != 3)), {"unit": ["unit_id", "code_id"]}, "data",
+     "column 'coder' has a missing id in row 3"),
+    (lambda d: d[d["coder"] == "ann"], {"unit": ["unit_id", "code_id"]}, "data", "two coders"),
+    (lambda d: d.values.tolist(), {}, "data", "must be a DataFrame of decisions, not list"),
+])
+def test_long_frame_coefficients_name_what_is_wrong(change, kwargs, argument, message):
+    data = change(_hand_made_decisions())
+    for function in (R.krippendorff_alpha_long, R.percent_agreement_long, R.cohen_kappa_long):
+        with pytest.raises(R.ReliabilityInputError, match=rf"^argument {argument}: ") as info:
+            function(data, **kwargs)
+        assert message in str(info.value) and isinstance(info.value, ValueError)
+
+
+def test_cohen_kappa_long_needs_exactly_two_coders():
+    d = _hand_made_decisions()
+    goals = d[d["code_id"] == "goals"]
+    three = pd.concat([goals, goals[goals["coder"] == "ann"].assign(coder="cat")])
+    assert R.krippendorff_alpha_long(three) == R.krippendorff_alpha([ANN, BOB, ANN])
+    with pytest.raises(R.ReliabilityInputError, match="Cohen's kappa compares two coders; column 'coder' has 3: "
+                                                      "ann, bob, cat"):
+        R.cohen_kappa_long(three)
+    with pytest.raises(R.ReliabilityInputError, match="argument a: must hold only 0/1"):
+        R.cohen_kappa_long(goals.assign(value=goals["value"] * 2))
+
+
+def _same(x: float, y: float) -> bool:
+    return x == y or (math.isnan(x) and math.isnan(y))
+
+
+def _agree(long: pd.DataFrame, table: pd.DataFrame, codes: list[str], pooled: str) -> None:
+    """The *_long coefficients on each code's decisions give the table's figures (the same bits), and
+    on every decision, one item per unit and code, its pooled row."""
+    table = table.set_index("code_id")
+    two = long["coder"].nunique() == 2
+    for code in codes:
+        part = long[long["code_id"] == code]
+        row = table.loc[code]
+        assert row["n_units"] == part["unit_id"].nunique()
+        assert _same(R.percent_agreement_long(part), row["percent_agreement"])
+        assert _same(R.krippendorff_alpha_long(part), row["alpha"])
+        if two:
+            assert _same(R.cohen_kappa_long(part), row["kappa"])
+            a, b = (part[part["coder"] == c].set_index("unit_id")["value"] for c in long["coder"].unique())
+            both = a.notna() & b.notna()
+            counts = [int(((a[both] == x) & (b[both] == y)).sum()) for x, y in ((1, 1), (1, 0), (0, 1), (0, 0))]
+            assert counts == row[["both", "only_a", "only_b", "neither"]].tolist()
+    items = {"unit": ["unit_id", "code_id"]}
+    assert R.percent_agreement_long(long, **items) == pytest.approx(table.loc[pooled, "percent_agreement"])
+    assert R.krippendorff_alpha_long(long, **items) == pytest.approx(table.loc[pooled, "alpha"], nan_ok=True)
+    if two:
+        assert R.cohen_kappa_long(long, **items) == pytest.approx(table.loc[pooled, "kappa"], nan_ok=True)
+
+
+def test_decisions_on_the_project_corpus_one_row_per_unit_code_and_coder(corpus):
+    coders = ["structure", "auto"]
+    d = R.decisions(corpus, coders)
+    assert d.columns.tolist() == ["unit_id", "code_id", "coder", "value"]
+    compared = R.units_compared(corpus, coders).set_index("kind").loc["all", "compared"]
+    assert len(d) == compared * len(corpus.elements) * len(coders)
+    assert not d.duplicated(["unit_id", "code_id", "coder"]).any()
+    # document order, then codebook order, then the coders' order
+    units = d["unit_id"].drop_duplicates()
+    assert units.tolist() == [u for u in corpus.units["unit_id"] if u in set(units)]
+    assert d["code_id"].tolist()[: 2 * len(corpus.elements)] == [e for e in corpus.elements for _ in coders]
+    assert d["coder"].tolist() == coders * (len(d) // 2)
+    # 1 where the coder gave the unit the element, 0 where it covers the unit and did not, NaN elsewhere
+    cover = R.coverage_matrix(corpus, coders).loc[units]
+    covered = cover.stack().rename("covered")
+    merged = d.join(covered, on=["unit_id", "coder"])
+    assert merged["value"].isna().equals(~merged["covered"])
+    coded = corpus.codings.set_index(["unit_id", "code_id", "coder"]).index
+    given = pd.MultiIndex.from_frame(d[["unit_id", "code_id", "coder"]]).isin(coded)
+    assert (d["value"] == 1).equals(pd.Series(given & merged["covered"].to_numpy(), index=d.index))
+    _agree(d, R.reliability(corpus, coders), corpus.elements, "all elements")
+
+
+def test_decisions_with_missing_decisions_agree_with_reliability(make_corpus):
+    units = [f"a.p{i:02d}" for i in range(4, 9)] + ["b.p04", "b.p05"]
+    codings = [("a.p04", "goals", "ann"), ("a.p04", "goals", "bob"), ("a.p04", "goals", "cat"),
+               ("a.p05", "goals", "ann"), ("a.p06", "goals", "bob"), ("a.p07", "style", "cat"),
+               ("a.p05", "joint_appointments", "ann"), ("a.p05", "joint_appointments", "bob"),
+               ("b.p04", "goals", "ann"), ("b.p04", "goals", "bob"), ("b.p05", "style", "bob")]
+    corpus = make_corpus(units, codings, coders={"ann": "human", "bob": "human", "cat": "imported"})
+    for coders in (["ann", "bob", "cat"], ["ann", "cat"]):
+        for kind, codes in (("element", corpus.elements), ("theme", corpus.themes)):
+            d = R.decisions(corpus, coders, kind=kind)
+            # cat coded nothing in case b: missing there, and with ann alone b's units are not compared
+            n_units = 7 if len(coders) == 3 else 5
+            assert len(d) == n_units * len(codes) * len(coders)
+            assert d["value"].isna().sum() == (2 * len(codes) if len(coders) == 3 else 0)
+            _agree(d, R.reliability(corpus, coders, kind=kind), codes, f"all {kind}s")
+    with pytest.raises(TypeError):
+        R.decisions(corpus, ["ann", "bob"], "theme")  # kind and kinds are keywords
+    with pytest.raises(LspkitError, match="need at least two coders"):
+        R.decisions(corpus, ["ann"])
+
+
 # -- the unit level: a small hand-built corpus ------------------------------------------------------
 
-def make_corpus(units: dict[str, tuple[str, str]], codings: list[tuple[str, str, str]],
-                coders: dict[str, str]) -> Corpus:
-    """units: id -> (case, kind); codings: (unit, code, coder); coders: id -> kind."""
-    book = load_codebook(DATA / "codebook.yml")
-    rows = []
-    for i, (uid, (case, kind)) in enumerate(units.items()):
-        rows.append({"unit_id": uid, "case_id": case, "kind": kind, "para": i, "number": i, "section": "",
-                     "heading": "", "heading_element": None, "dimension": None,
-                     "boilerplate": uid.endswith("p01"), "speaker": None, "citation": f"{case} {uid}",
-                     "text": f"text of {uid}", "words": 3, "start": 10 * i, "end": 10 * i + 9, "line": i})
-    frame = pd.DataFrame(rows, columns=UNIT_COLUMNS)
-    frame["heading_element"] = pd.Categorical(frame["heading_element"], dtype=book.element_dtype())
-    frame["dimension"] = pd.Categorical(frame["dimension"], dtype=book.dimension_dtype())
-    cod = pd.DataFrame([(u, c, k, f"memo {k}" if k == "ann" else "") for u, c, k in codings],
-                       columns=["unit_id", "code_id", "coder", "memo"])
-    cases = pd.DataFrame({"case_id": sorted({c for c, _ in units.values()})})
-    reg = pd.DataFrame({"coder": list(coders), "kind": list(coders.values()), "description": ""})
-    return Corpus(cases, frame, book.codes, cod, reg, book, Path("."), {})
-
-
-def test_a_code_on_the_binary_worked_example():
+def test_a_code_on_the_binary_worked_example(make_corpus):
     # Krippendorff's binary example as two coders' decisions on ten paragraphs for one element.
-    units = {f"a.p{i:02d}": ("a", "paragraph") for i in range(4, 14)}
-    ids = list(units)
+    ids = [f"a.p{i:02d}" for i in range(4, 14)]
     codings = ([(u, "goals", "ann") for u, v in zip(ids, BINARY_A) if v]
                + [(u, "goals", "bob") for u, v in zip(ids, BINARY_B) if v]
                + [(ids[3], "style", "ann"), (ids[3], "style", "bob")])  # both coders read every unit
-    table = R.reliability(make_corpus(units, codings, {"ann": "human", "bob": "human"}), ["ann", "bob"])
+    table = R.reliability(make_corpus(ids, codings, coders={"ann": "human", "bob": "human"}), ["ann", "bob"])
     goals = table.set_index("code_id").loc["goals"]
     assert goals["n_units"] == 10 and goals["decisions"] == 10
     assert [goals["both"], goals["only_a"], goals["only_b"], goals["neither"]] == [1, 1, 3, 5]
@@ -150,14 +292,12 @@ def test_a_code_on_the_binary_worked_example():
     assert table["code_id"].tolist()[-1] == "all elements" and len(table) == 8
 
 
-def test_unit_universe_with_the_structure_coder_and_a_partial_coder():
-    units = {"a.p01": ("a", "paragraph"), "a.p04": ("a", "paragraph"), "a.p05": ("a", "paragraph"),
-             "a.p05.quote1": ("a", "quote"), "a.lp1": ("a", "learning_point"), "a.question1": ("a", "question"),
-             "b.p04": ("b", "paragraph"), "b.lp1": ("b", "learning_point")}
+def test_unit_universe_with_the_structure_coder_and_a_partial_coder(make_corpus):
+    units = ["a.p01", "a.p04", "a.p05", "a.p05.quote1", "a.lp1", "a.question1", "b.p04", "b.lp1"]
     codings = [("a.p04", "goals", "structure"), ("a.p05", "style", "structure"), ("a.p05.quote1", "style", "structure"),
                ("b.p04", "steering", "structure"),
                ("a.p04", "goals", "ann"), ("a.lp1", "staff_skills", "ann"), ("a.question1", "community_engagement", "ann")]
-    corpus = make_corpus(units, codings, {"structure": "derived", "ann": "human"})
+    corpus = make_corpus(units, codings, coders={"structure": "derived", "ann": "human"})
     cover = R.coverage_matrix(corpus, ["structure", "ann"])
     # boilerplate (p01) and questions are never compared; structure never covers learning points;
     # ann coded nothing in case b, so her decisions there are missing, not "no".
@@ -179,13 +319,12 @@ def test_unit_universe_with_the_structure_coder_and_a_partial_coder():
         "n_units"].iloc[0] == 3
 
 
-def test_three_coders_with_missing_decisions_use_alpha_only():
-    units = {f"a.p{i:02d}": ("a", "paragraph") for i in range(4, 9)} | {"b.p04": ("b", "paragraph"),
-                                                                       "b.p05": ("b", "paragraph")}
+def test_three_coders_with_missing_decisions_use_alpha_only(make_corpus):
+    units = [f"a.p{i:02d}" for i in range(4, 9)] + ["b.p04", "b.p05"]
     codings = [("a.p04", "goals", "ann"), ("a.p04", "goals", "bob"), ("a.p04", "goals", "cat"),
                ("a.p05", "goals", "ann"), ("a.p06", "goals", "bob"), ("a.p07", "style", "cat"),
                ("b.p04", "goals", "ann"), ("b.p04", "goals", "bob"), ("b.p05", "style", "bob")]
-    corpus = make_corpus(units, codings, {"ann": "human", "bob": "human", "cat": "imported"})
+    corpus = make_corpus(units, codings, coders={"ann": "human", "bob": "human", "cat": "imported"})
     table = R.reliability(corpus, ["ann", "bob", "cat"]).set_index("code_id")
     # cat coded nothing in case b: missing there. Goals decisions, coders x units:
     ann = [1, 1, 0, 0, 0, 1, 0]
@@ -198,11 +337,12 @@ def test_three_coders_with_missing_decisions_use_alpha_only():
     assert table.loc["goals", "coders"] == "ann, bob, cat"
 
 
-def test_disagreements_list_the_units_with_citation_text_and_memo():
-    units = {"a.p04": ("a", "paragraph"), "a.p05": ("a", "paragraph"), "a.p06": ("a", "paragraph")}
-    codings = [("a.p04", "goals", "ann"), ("a.p04", "goals", "bob"), ("a.p05", "style", "ann"),
-               ("a.p06", "systems", "bob"), ("a.p06", "steering", "ann")]
-    corpus = make_corpus(units, codings, {"ann": "human", "bob": "human"})
+def test_disagreements_list_the_units_with_citation_text_and_memo(make_corpus):
+    units = ["a.p04", "a.p05", "a.p06"]
+    codings = [("a.p04", "goals", "ann", "memo ann"), ("a.p04", "goals", "bob"), ("a.p05", "style", "ann", "memo ann"),
+               ("a.p06", "systems", "bob"), ("a.p06", "steering", "ann", "memo ann")]
+    corpus = make_corpus(units, codings, coders={"ann": "human", "bob": "human"}, text="text of {unit_id}",
+                         citation="{case_id} {unit_id}")
     d = R.disagreements(corpus, ["ann", "bob"])
     assert d[["unit_id", "code_id", "applied_by", "not_applied_by"]].values.tolist() == [
         ["a.p05", "style", "ann", "bob"], ["a.p06", "steering", "ann", "bob"], ["a.p06", "systems", "bob", "ann"]]
@@ -210,7 +350,7 @@ def test_disagreements_list_the_units_with_citation_text_and_memo():
     assert d.iloc[0]["memo"] == "ann: memo ann" and d.iloc[2]["memo"] == ""
     assert R.disagreements(corpus, ["ann", "ann", "bob"]).shape == d.shape  # duplicates collapse
     same = make_corpus(units, [("a.p04", "goals", "ann"), ("a.p04", "goals", "bob")],
-                       {"ann": "human", "bob": "human"})
+                       coders={"ann": "human", "bob": "human"})
     assert R.disagreements(same, ["ann", "bob"]).empty
 
 
@@ -258,18 +398,18 @@ def test_units_compared_findings_and_themes(corpus):
     assert R.findings(R.theme_reliability(corpus, ["structure", "auto"])).empty
 
 
-def test_findings_name_the_largest_one_sided_differences():
-    units = {f"a.p{i:02d}": ("a", "paragraph") for i in range(4, 10)}
+def test_findings_name_the_largest_one_sided_differences(make_corpus):
+    units = [f"a.p{i:02d}" for i in range(4, 10)]
     codings = [("a.p04", "steering", "ann"), ("a.p05", "steering", "ann"), ("a.p06", "steering", "ann"),
                ("a.p07", "goals", "bob"), ("a.p08", "goals", "ann"), ("a.p09", "goals", "bob")]
-    corpus = make_corpus(units, codings, {"ann": "human", "bob": "human"})
+    corpus = make_corpus(units, codings, coders={"ann": "human", "bob": "human"})
     said = R.findings(R.reliability(corpus, ["ann", "bob"]))["finding"].tolist()
     assert ("The largest excess of ann over bob: ann gives steering to 3 unit(s) that bob does not, and bob "
             "to 0 that ann does not.") in said
     assert any(f.startswith("The largest excess of bob over ann: bob gives goals to 2") for f in said)
     assert any(f.startswith("Undefined (no variation") and "style" in f for f in said)
     themes = R.theme_reliability(make_corpus(units, codings + [("a.p04", "joint_appointments", "ann")],
-                                             {"ann": "human", "bob": "human"}), ["ann", "bob"])
+                                             coders={"ann": "human", "bob": "human"}), ["ann", "bob"])
     assert themes["code_id"].iloc[-1] == "all themes" and (themes["kind"] == "theme").all()
     assert themes.set_index("code_id").loc["joint_appointments", "only_a"] == 1
 

@@ -212,3 +212,20 @@ def test_papermill_finds_the_warm_engine_through_its_entry_point():
 
     found = [e for e in entry_points(group="papermill.engine") if e.name == "lspkit-warm"]
     assert found and found[0].load().execute_notebook == WarmKernelEngine.execute_notebook
+
+
+def test_a_worker_that_cannot_start_reports_every_job_instead_of_hanging(monkeypatch):
+    from lspkit import executors
+    from lspkit.plan import Job
+
+    def broken(path):
+        raise RuntimeError("no kernel here")
+
+    monkeypatch.setattr(executors, "_kernel_of", broken)
+    jobs = [Job(f"j{i}", "explore", {}, "t", "d", "g") for i in range(5)]
+    started = time.perf_counter()
+    finished = list(executors._local_executor(jobs, notebooks_dir=NOTEBOOKS, workers=2, kernel_name=None,
+                                              fresh_kernels=False, timeout=5))
+    assert time.perf_counter() - started < 10
+    assert sorted(j.name for j, *_ in finished) == [f"j{i}" for i in range(5)]
+    assert all(text is None and "no kernel here" in error["message"] for _, text, error, _ in finished)
