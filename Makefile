@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.lspkit-setup
 
-.PHONY: setup run test lab environment references bench-run bench check-site pdf clean
+.PHONY: setup run lint test test-fast lab environment references bench-run bench check-site pdf clean
 
 setup: $(STAMP)
 
@@ -19,8 +19,19 @@ $(STAMP): pyproject.toml constraints.txt
 run: setup
 	$(BIN)/lspkit run
 
-test: setup
+# Lint and format check (ruff) and type check (mypy) of the package; `make test` runs them first.
+lint: setup
+	$(BIN)/ruff check lspkit
+	$(BIN)/ruff format --check lspkit
+	$(BIN)/mypy
+
+# The whole suite: lint, unit tests, doctests, the nbval notebooks and references, the browser checks.
+test: lint
 	$(BIN)/python -m pytest
+
+# While working: everything but the tests that start Jupyter kernels (CI runs the whole suite).
+test-fast: setup
+	$(BIN)/python -m pytest -m "not kernel"
 
 # JupyterLab on notebooks/, without opening a browser: it prints the URL (with its token) to open.
 # Kernels talk over IPC sockets, not TCP; --allow-root only when run as root.

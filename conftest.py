@@ -13,3 +13,10 @@ def _private_parse_cache(tmp_path_factory):
     patch.setenv("LSPKIT_CACHE_DIR", str(tmp_path_factory.mktemp("parse-cache")))
     yield
     patch.undo()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every nbval item starts or uses a Jupyter kernel: mark it, as the unit tests that do are marked."""
+    for item in items:
+        if str(item.path).endswith(".ipynb"):
+            item.add_marker(pytest.mark.kernel)

@@ -16,5 +16,19 @@ from .workbook import Workbook, init_workbook, load_example
 
 __version__ = "0.1.0"
 
-__all__ = ["Corpus", "DataError", "LspkitError", "ParameterError", "Problem", "RunError", "Workbook", "data_version",
-           "default_data_dir", "init_workbook", "load_corpus", "load_example", "validate", "__version__"]
+__all__ = [
+    "Corpus",
+    "DataError",
+    "LspkitError",
+    "ParameterError",
+    "Problem",
+    "RunError",
+    "Workbook",
+    "data_version",
+    "default_data_dir",
+    "init_workbook",
+    "load_corpus",
+    "load_example",
+    "validate",
+    "__version__",
+]

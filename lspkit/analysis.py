@@ -26,10 +26,23 @@ import pandas as pd
 from .corpus import Corpus, Positions
 from .errors import LspkitError, Problem
 from .findings import balance_wording
-from .vocabulary import EVIDENCE_KINDS, FIXED_DATE, NARRATIVE_KINDS, TRANSACTIONAL, TRANSFORMATIONAL, UNIT_SETS, excerpt
+from .linkanalysis import (  # noqa: F401  (link analyses,
+    link_chains,
+    link_matrix,
+    link_meta_matrix,
+    one_sided,
+    retrieve_links,  # also reachable as analysis.retrieve_links)
+)
 from .reliability import cohen_kappa  # noqa: F401  (moved to lspkit.reliability; kept importable here)
-from .linkanalysis import (link_chains, link_matrix, link_meta_matrix, one_sided,  # noqa: F401  (link analyses,
-                           retrieve_links)  # also reachable as analysis.retrieve_links)
+from .vocabulary import (  # noqa: F401  (NARRATIVE_KINDS and UNIT_SETS are part of this API)
+    EVIDENCE_KINDS,
+    FIXED_DATE,
+    NARRATIVE_KINDS,
+    TRANSACTIONAL,
+    TRANSFORMATIONAL,
+    UNIT_SETS,
+    excerpt,
+)
 
 TF, TC = TRANSFORMATIONAL, TRANSACTIONAL
 
@@ -40,6 +53,7 @@ TF, TC = TRANSFORMATIONAL, TRANSACTIONAL
 # (:attr:`Corpus.positions`), never by merging string ids: at 3,000 cases (200k units, half a
 # million codings) a string merge costs more than a whole analysis done by positions.
 
+
 class _Coded(NamedTuple):
     """One coder's codings of evidence units as row positions, sorted by unit then code (document
     and codebook order), each (unit, code) pair once."""
@@ -47,7 +61,7 @@ class _Coded(NamedTuple):
     unit: np.ndarray  # rows of corpus.units
     code: np.ndarray  # rows of corpus.codes
     case: np.ndarray  # rows of corpus.cases
-    row: np.ndarray   # rows of corpus.codings
+    row: np.ndarray  # rows of corpus.codings
 
 
 def _unit_mask(corpus: Corpus, kinds: Sequence[str]) -> np.ndarray:
@@ -59,13 +73,22 @@ def _unit_mask(corpus: Corpus, kinds: Sequence[str]) -> np.ndarray:
 def _positions(corpus: Corpus) -> Positions:
     pos = corpus.positions
     if not pos.unique:
-        raise LspkitError([Problem(str(corpus.data_dir), "", "unit, code or case ids are not unique",
-                                   "run 'lspkit validate' and fix the duplicates it reports")])
+        raise LspkitError(
+            [
+                Problem(
+                    str(corpus.data_dir),
+                    "",
+                    "unit, code or case ids are not unique",
+                    "run 'lspkit validate' and fix the duplicates it reports",
+                )
+            ]
+        )
     return pos
 
 
-def _coded(corpus: Corpus, coder: str | None, code_kind: str | None = None,
-           kinds: Sequence[str] | None = EVIDENCE_KINDS) -> _Coded:
+def _coded(
+    corpus: Corpus, coder: str | None, code_kind: str | None = None, kinds: Sequence[str] | None = EVIDENCE_KINDS
+) -> _Coded:
     """The codings of ``coder`` (``None``: every coder) on evidence units of ``kinds`` (``None``:
     every non-boilerplate unit), optionally only codes of one kind (``"element"`` or ``"theme"``)."""
     pos = _positions(corpus)
@@ -137,6 +160,7 @@ def _mask_labels(names: Sequence[str], sep: str) -> Callable[[int], str]:
         if text is None:
             text = memo[mask] = sep.join(n for i, n in enumerate(names) if mask >> i & 1)
         return text
+
     return label
 
 
@@ -151,8 +175,8 @@ def _case_categorical(corpus: Corpus, values: pd.Series) -> pd.Categorical:
 
 # -- profile and balance -----------------------------------------------------------------------
 
-def element_profile(corpus: Corpus, coder: str = "researcher",
-                    kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+
+def element_profile(corpus: Corpus, coder: str = "researcher", kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """Units and words per 7S element for each case, as counts and shares.
 
     One row per case and element (all seven, zeros included). ``units`` counts the units coded to
@@ -177,15 +201,21 @@ def element_profile(corpus: Corpus, coder: str = "researcher",
     w = np.repeat(np.bincount(coded.case[first], weights=words[first], minlength=n_cases), n_elements)
     elements = np.tile(np.asarray(corpus.elements, dtype=object), n_cases)
     dims = corpus.codes.set_index("code_id")["dimension"]
-    out = pd.DataFrame({
-        "case_id": pd.Categorical(np.repeat(np.asarray(corpus.case_ids, dtype=object), n_elements),
-                                  categories=corpus.case_ids, ordered=True),
-        "element": pd.Categorical(elements, dtype=corpus.codebook.element_dtype()),
-        "dimension": pd.Categorical(pd.Series(elements).map(dims), dtype=corpus.codebook.dimension_dtype()),
-        "units": units.astype(int),
-        "unit_share": np.where(n > 0, units / np.where(n > 0, n, 1), 0.0),
-        "words": word_sum.astype(int),
-        "word_share": np.where(w > 0, word_sum / np.where(w > 0, w, 1), 0.0)})
+    out = pd.DataFrame(
+        {
+            "case_id": pd.Categorical(
+                np.repeat(np.asarray(corpus.case_ids, dtype=object), n_elements),
+                categories=corpus.case_ids,
+                ordered=True,
+            ),
+            "element": pd.Categorical(elements, dtype=corpus.codebook.element_dtype()),
+            "dimension": pd.Categorical(pd.Series(elements).map(dims), dtype=corpus.codebook.dimension_dtype()),
+            "units": units.astype(int),
+            "unit_share": np.where(n > 0, units / np.where(n > 0, n, 1), 0.0),
+            "words": word_sum.astype(int),
+            "word_share": np.where(w > 0, word_sum / np.where(w > 0, w, 1), 0.0),
+        }
+    )
     return out
 
 
@@ -225,11 +255,20 @@ def balance(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
         def per_case(flags: np.ndarray) -> np.ndarray:
             return np.bincount(case_rows[flags], minlength=n_cases).astype(int)
 
-        parts.append({"transformational": per_case(tf), "transactional": per_case(tc),
-                      "both": per_case(tf & tc), "total": per_case(tf | tc)})
-    out = pd.DataFrame({
-        "case_id": np.repeat(np.asarray(corpus.case_ids, dtype=object), len(UNIT_SETS)),
-        "units_of": np.tile(np.asarray(list(UNIT_SETS), dtype=object), n_cases)})
+        parts.append(
+            {
+                "transformational": per_case(tf),
+                "transactional": per_case(tc),
+                "both": per_case(tf & tc),
+                "total": per_case(tf | tc),
+            }
+        )
+    out = pd.DataFrame(
+        {
+            "case_id": np.repeat(np.asarray(corpus.case_ids, dtype=object), len(UNIT_SETS)),
+            "units_of": np.tile(np.asarray(list(UNIT_SETS), dtype=object), n_cases),
+        }
+    )
     for col in ("transformational", "transactional", "both", "total"):
         out[col] = np.column_stack([p[col] for p in parts]).reshape(-1).astype(int)
     tf, tc, total = out["transformational"], out["transactional"], out["total"]
@@ -246,8 +285,13 @@ def balance(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
 Normalise = Literal["row", "column", "case_units"] | None
 
 
-def case_code_matrix(corpus: Corpus, coder: str = "researcher", kind: Literal["element", "theme"] = "element",
-                     normalise: Normalise = None, kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+def case_code_matrix(
+    corpus: Corpus,
+    coder: str = "researcher",
+    kind: Literal["element", "theme"] = "element",
+    normalise: Normalise = None,
+    kinds: Sequence[str] = EVIDENCE_KINDS,
+) -> pd.DataFrame:
     """Case × code matrix (a matrix coding query): units coded to each code in each case.
 
     ``normalise``: ``None`` for counts; ``"row"`` for each code's share of the case's codings of
@@ -266,8 +310,9 @@ def case_code_matrix(corpus: Corpus, coder: str = "researcher", kind: Literal["e
     column = np.cumsum(is_kind) - 1  # code row -> column among the codes of this kind
     n_cases = len(corpus.cases)
     cells = np.bincount(coded.case * len(codes) + column[coded.code], minlength=n_cases * len(codes))
-    table = pd.DataFrame(cells.reshape(n_cases, len(codes)).astype(int),
-                         index=pd.Index(corpus.case_ids), columns=pd.Index(codes))
+    table = pd.DataFrame(
+        cells.reshape(n_cases, len(codes)).astype(int), index=pd.Index(corpus.case_ids), columns=pd.Index(codes)
+    )
     if normalise == "row":
         table = table.div(table.sum(axis=1).where(lambda s: s > 0), axis=0).fillna(0.0)
     elif normalise == "column":
@@ -277,14 +322,27 @@ def case_code_matrix(corpus: Corpus, coder: str = "researcher", kind: Literal["e
         n = pd.Series(np.bincount(corpus.positions.unit_case[in_case], minlength=n_cases), index=table.index)
         table = table.div(n.where(n > 0), axis=0).fillna(0.0)
     elif normalise is not None:
-        raise LspkitError([Problem("parameter normalise", "", f"unknown option {normalise!r}",
-                                   "use None, 'row', 'column' or 'case_units'")])
+        raise LspkitError(
+            [
+                Problem(
+                    "parameter normalise",
+                    "",
+                    f"unknown option {normalise!r}",
+                    "use None, 'row', 'column' or 'case_units'",
+                )
+            ]
+        )
     table.index.name, table.columns.name = "case_id", "code_id"
     return table
 
 
-def evidence(corpus: Corpus, coder: str = "researcher", excerpt_words: int = 12,
-             kinds: Sequence[str] = EVIDENCE_KINDS, kind: Literal["element", "theme"] = "element") -> pd.DataFrame:
+def evidence(
+    corpus: Corpus,
+    coder: str = "researcher",
+    excerpt_words: int = 12,
+    kinds: Sequence[str] = EVIDENCE_KINDS,
+    kind: Literal["element", "theme"] = "element",
+) -> pd.DataFrame:
     """Every coded evidence unit with its citation and a short excerpt, in document order.
 
     One row per unit and code: ``case_id, code_id, unit_id, citation, excerpt`` where the excerpt is
@@ -296,15 +354,18 @@ def evidence(corpus: Corpus, coder: str = "researcher", excerpt_words: int = 12,
     """
     coded, excerpts = _excerpted(corpus, coder, excerpt_words, kinds, kind)
     units = corpus.units
-    return pd.DataFrame({"case_id": _take(units["case_id"], coded.unit),
-                         "code_id": _take(corpus.codes["code_id"], coded.code),
-                         "unit_id": _take(units["unit_id"], coded.unit),
-                         "citation": _take(units["citation"], coded.unit),
-                         "excerpt": pd.Series(excerpts, dtype=str)})
+    return pd.DataFrame(
+        {
+            "case_id": _take(units["case_id"], coded.unit),
+            "code_id": _take(corpus.codes["code_id"], coded.code),
+            "unit_id": _take(units["unit_id"], coded.unit),
+            "citation": _take(units["citation"], coded.unit),
+            "excerpt": pd.Series(excerpts, dtype=str),
+        }
+    )
 
 
-def _excerpted(corpus: Corpus, coder: str, words: int, kinds: Sequence[str],
-               kind: str) -> tuple[_Coded, np.ndarray]:
+def _excerpted(corpus: Corpus, coder: str, words: int, kinds: Sequence[str], kind: str) -> tuple[_Coded, np.ndarray]:
     """One coder's codings (see :func:`_coded`) and, for each, its unit's excerpt (each unit cut once)."""
     coded = _coded(corpus, coder, kind, kinds)
     new_unit = _first_of_unit(coded.unit)
@@ -315,8 +376,9 @@ def _excerpted(corpus: Corpus, coder: str, words: int, kinds: Sequence[str],
     return coded, per_unit[np.cumsum(new_unit) - 1]
 
 
-def framework_matrix(corpus: Corpus, coder: str = "researcher", excerpt_words: int = 12,
-                     kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+def framework_matrix(
+    corpus: Corpus, coder: str = "researcher", excerpt_words: int = 12, kinds: Sequence[str] = EVIDENCE_KINDS
+) -> pd.DataFrame:
     """Framework matrix (Ritchie & Spencer): cases × 7S elements, each cell the cited evidence.
 
     Each cell lists the units coded to the element, one per line, as ``citation: excerpt…`` where
@@ -337,8 +399,9 @@ def framework_matrix(corpus: Corpus, coder: str = "researcher", excerpt_words: i
     sorted_cells = cell[order]
     for lo, hi in zip(*_runs(sorted_cells)):
         cells[sorted_cells[lo]] = "\n".join(entries[lo:hi])
-    table = pd.DataFrame(cells.reshape(n_cases, len(elements)), index=pd.Index(corpus.case_ids),
-                         columns=pd.Index(elements))
+    table = pd.DataFrame(
+        cells.reshape(n_cases, len(elements)), index=pd.Index(corpus.case_ids), columns=pd.Index(elements)
+    )
     table.index.name, table.columns.name = "case_id", "element"
     return table
 
@@ -390,11 +453,11 @@ def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
         entries = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for name, data in entries:
-            zout.writestr(zipfile.ZipInfo(name, date_time=FIXED_DATE), data,
-                          compress_type=zipfile.ZIP_DEFLATED)
+            zout.writestr(zipfile.ZipInfo(name, date_time=FIXED_DATE), data, compress_type=zipfile.ZIP_DEFLATED)
 
 
 # -- themes ------------------------------------------------------------------------------------
+
 
 def theme_presence(corpus: Corpus, coder: str = "researcher", kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """Long table of themes × cases: ``theme_id, label, case_id, units, present``, every pair listed."""
@@ -425,8 +488,9 @@ def theme_meta_matrix(corpus: Corpus, coder: str = "researcher", kinds: Sequence
     out["total_units"] = wide.sum(axis=1).astype(int)
     k = len(corpus.case_ids)
     only = (wide > 0).idxmax(axis=1)
-    out["pattern"] = np.select([n_cases == k, n_cases == 1, n_cases == 0],
-                               ["all cases", "only " + only.astype(str), "none"], "some cases")
+    out["pattern"] = np.select(
+        [n_cases == k, n_cases == 1, n_cases == 0], ["all cases", "only " + only.astype(str), "none"], "some cases"
+    )
     out["_o"] = range(len(out))
     out = out.sort_values(["n_cases", "total_units", "_o"], ascending=[False, False, True]).drop(columns="_o")
     out.index = out.index.astype(str)
@@ -436,8 +500,13 @@ def theme_meta_matrix(corpus: Corpus, coder: str = "researcher", kinds: Sequence
 
 # -- co-occurrence and interdependence ---------------------------------------------------------
 
-def cooccurrence(corpus: Corpus, coder: str = "researcher", kind: Literal["element", "theme", "all"] = "element",
-                 kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+
+def cooccurrence(
+    corpus: Corpus,
+    coder: str = "researcher",
+    kind: Literal["element", "theme", "all"] = "element",
+    kinds: Sequence[str] = EVIDENCE_KINDS,
+) -> pd.DataFrame:
     """Pairs of codes given to the same unit, with how many units share them.
 
     One row per unordered pair that co-occurs at least once (``code_a`` before ``code_b`` in
@@ -455,19 +524,28 @@ def cooccurrence(corpus: Corpus, coder: str = "researcher", kind: Literal["eleme
     present = np.flatnonzero(counts)
     a, b = present // n_codes, present % n_codes
     codes = corpus.codes
-    out = pd.DataFrame({"code_a": _take(codes["code_id"], a),
-                        "code_b": _take(codes["code_id"], b),
-                        "units": counts[present].astype(int),
-                        "dimension_a": codes["dimension"].iloc[a].reset_index(drop=True),
-                        "dimension_b": codes["dimension"].iloc[b].reset_index(drop=True)})
+    out = pd.DataFrame(
+        {
+            "code_a": _take(codes["code_id"], a),
+            "code_b": _take(codes["code_id"], b),
+            "units": counts[present].astype(int),
+            "dimension_a": codes["dimension"].iloc[a].reset_index(drop=True),
+            "dimension_b": codes["dimension"].iloc[b].reset_index(drop=True),
+        }
+    )
     kind_of = codes["kind"].to_numpy(dtype=object)
     both_elements = (kind_of[a] == "element") & (kind_of[b] == "element")
     da, db = out["dimension_a"].astype(str), out["dimension_b"].astype(str)
     out["link"] = np.select(
-        [both_elements & (da != db) & da.isin([TF, TC]) & db.isin([TF, TC]),
-         both_elements & (da == db) & (da == TF), both_elements & (da == db) & (da == TC), both_elements],
+        [
+            both_elements & (da != db) & da.isin([TF, TC]) & db.isin([TF, TC]),
+            both_elements & (da == db) & (da == TF),
+            both_elements & (da == db) & (da == TC),
+            both_elements,
+        ],
         ["transformational-transactional", "within transformational", "within transactional", "with super-ordinate"],
-        "theme")
+        "theme",
+    )
     return out[["code_a", "code_b", "units", "dimension_a", "dimension_b", "link"]]
 
 
@@ -482,16 +560,21 @@ def interdependence(corpus: Corpus, coder: str = "researcher", kinds: Sequence[s
     linking = np.flatnonzero((tf_mask > 0) & (tc_mask > 0))  # unit rows: document order
     label = _mask_labels(corpus.elements, "+")
     units = corpus.units
-    return pd.DataFrame({"case_id": _take(units["case_id"], linking),
-                         "unit_id": _take(units["unit_id"], linking),
-                         "citation": _take(units["citation"], linking),
-                         "transformational": pd.Series([label(int(m)) for m in tf_mask[linking]], dtype=str),
-                         "transactional": pd.Series([label(int(m)) for m in tc_mask[linking]], dtype=str),
-                         "text": _take(units["text"], linking)})
+    return pd.DataFrame(
+        {
+            "case_id": _take(units["case_id"], linking),
+            "unit_id": _take(units["unit_id"], linking),
+            "citation": _take(units["citation"], linking),
+            "transformational": pd.Series([label(int(m)) for m in tf_mask[linking]], dtype=str),
+            "transactional": pd.Series([label(int(m)) for m in tc_mask[linking]], dtype=str),
+            "text": _take(units["text"], linking),
+        }
+    )
 
 
-def interdependence_summary(corpus: Corpus, coder: str = "researcher",
-                            kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+def interdependence_summary(
+    corpus: Corpus, coder: str = "researcher", kinds: Sequence[str] = EVIDENCE_KINDS
+) -> pd.DataFrame:
     """Per case: evidence units coded to any element, how many link the two dimensions, and the share."""
     coded = _coded(corpus, coder, "element", kinds)
     n_cases = len(corpus.cases)
@@ -506,8 +589,15 @@ def interdependence_summary(corpus: Corpus, coder: str = "researcher",
 
 # -- retrieval ---------------------------------------------------------------------------------
 
-def retrieve(corpus: Corpus, code: str | None = None, case: str | None = None, coder: str | None = None,
-             include_subthemes: bool = True, kinds: Iterable[str] | None = None) -> pd.DataFrame:
+
+def retrieve(
+    corpus: Corpus,
+    code: str | None = None,
+    case: str | None = None,
+    coder: str | None = None,
+    include_subthemes: bool = True,
+    kinds: Iterable[str] | None = None,
+) -> pd.DataFrame:
     """The coded units for any code, case and coder, with citations, in document order.
 
     ``code`` may be an element or a theme; with ``include_subthemes`` a theme's nested themes are
@@ -532,8 +622,16 @@ def retrieve(corpus: Corpus, code: str | None = None, case: str | None = None, c
         keep &= units["kind"].isin(list(kinds)).to_numpy(dtype=bool)[unit]
     if code is not None:
         if code not in set(corpus.codes["code_id"]):
-            raise LspkitError([Problem("parameter code", "", f"unknown code {code!r}",
-                                       "valid codes: " + ", ".join(corpus.codes["code_id"]))])
+            raise LspkitError(
+                [
+                    Problem(
+                        "parameter code",
+                        "",
+                        f"unknown code {code!r}",
+                        "valid codes: " + ", ".join(corpus.codes["code_id"]),
+                    )
+                ]
+            )
         wanted = {code}
         if include_subthemes:  # nested codes of the same kind: a theme's sub-themes, never an element's themes
             kind_of = corpus.codes.set_index("code_id")["kind"]
@@ -557,6 +655,7 @@ def retrieve(corpus: Corpus, code: str | None = None, case: str | None = None, c
 
 
 # -- agreement ---------------------------------------------------------------------------------
+
 
 def agreement(corpus: Corpus, coder_a: str = "structure", coder_b: str = "researcher") -> pd.DataFrame:
     """Agreement between two coders per 7S element, at the unit level.
@@ -593,10 +692,17 @@ def agreement(corpus: Corpus, coder_a: str = "structure", coder_b: str = "resear
 
 def _agreement_row(element: str, a: np.ndarray, b: np.ndarray, n_units: int) -> dict:
     n = int(a.size)
-    return {"element": element, "n_units": n_units, "decisions": n, "both": int((a & b).sum()), "only_a": int((a & ~b).sum()),
-            "only_b": int((~a & b).sum()), "neither": int((~a & ~b).sum()),
-            "percent_agreement": float(100 * np.mean(a == b)) if n else float("nan"),
-            "kappa": cohen_kappa(a, b)}
+    return {
+        "element": element,
+        "n_units": n_units,
+        "decisions": n,
+        "both": int((a & b).sum()),
+        "only_a": int((a & ~b).sum()),
+        "only_b": int((~a & b).sum()),
+        "neither": int((~a & ~b).sum()),
+        "percent_agreement": float(100 * np.mean(a == b)) if n else float("nan"),
+        "kappa": cohen_kappa(a.tolist(), b.tolist()),
+    }
 
 
 def departures(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
@@ -630,20 +736,27 @@ def departures(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
             memo[u] = f"{memo[u]} {m}" if u in memo else m
     label = _mask_labels(elements, ", ")
     filed_under = np.where(lp[rows], unit_dims[rows], units["heading_element"].astype(str).to_numpy(dtype=object)[rows])
-    out = pd.DataFrame({"citation": _take(units["citation"], rows),
-                         "unit_id": _take(units["unit_id"], rows),
-                         "case_id": _take(units["case_id"], rows),
-                         "filed_under": pd.Series(filed_under, dtype=str),
-                         "coded_as": pd.Series([label(int(m)) for m in got[rows]], dtype=str),
-                         "memo": pd.Series([memo.get(u, "") for u in rows], dtype=str),
-                         "text": _take(units["text"], rows)},
-                        columns=["citation", "unit_id", "case_id", "filed_under", "coded_as", "memo", "text"])
-    out.attrs["empty"] = (f"No departures: coder {coder!r} gives every paragraph and quotation the element of its "
-                          "heading, and every learning point only elements of its own dimension.")
+    out = pd.DataFrame(
+        {
+            "citation": _take(units["citation"], rows),
+            "unit_id": _take(units["unit_id"], rows),
+            "case_id": _take(units["case_id"], rows),
+            "filed_under": pd.Series(filed_under, dtype=str),
+            "coded_as": pd.Series([label(int(m)) for m in got[rows]], dtype=str),
+            "memo": pd.Series([memo.get(int(u), "") for u in rows], dtype=str),
+            "text": _take(units["text"], rows),
+        },
+        columns=["citation", "unit_id", "case_id", "filed_under", "coded_as", "memo", "text"],
+    )
+    out.attrs["empty"] = (
+        f"No departures: coder {coder!r} gives every paragraph and quotation the element of its "
+        "heading, and every learning point only elements of its own dimension."
+    )
     return out
 
 
 # -- descriptive tables for the notebooks ------------------------------------------------------
+
 
 def unit_counts(corpus: Corpus) -> pd.DataFrame:
     """Units per case by kind (boilerplate counted apart), one row per case.
@@ -653,8 +766,13 @@ def unit_counts(corpus: Corpus) -> pd.DataFrame:
     [24, 0, 6, 3, 3, 36]
     """
     units = corpus.units
-    counts = (units[~units["boilerplate"]].groupby(["case_id", "kind"], observed=False).size()
-              .unstack("kind", fill_value=0).reindex(index=corpus.case_ids, fill_value=0))
+    counts = (
+        units[~units["boilerplate"]]
+        .groupby(["case_id", "kind"], observed=False)
+        .size()
+        .unstack("kind", fill_value=0)
+        .reindex(index=corpus.case_ids, fill_value=0)
+    )
     counts = counts.reindex(columns=list(units["kind"].cat.categories), fill_value=0)
     counts["boilerplate"] = units[units["boilerplate"]].groupby("case_id").size().reindex(corpus.case_ids).fillna(0)
     counts["total"] = units.groupby("case_id").size().reindex(corpus.case_ids).fillna(0)
@@ -691,8 +809,7 @@ def learning_points(corpus: Corpus, wide: bool = False) -> pd.DataFrame:
     long = lp[["case_id", "dimension", "citation", "text"]].reset_index(drop=True)
     if not wide:
         return long
-    long = long.assign(entry=long["text"] + " (" + long["citation"] + ")",
-                       dim=long["dimension"].astype(str))
+    long = long.assign(entry=long["text"] + " (" + long["citation"] + ")", dim=long["dimension"].astype(str))
     long["position"] = long.groupby(["case_id", "dim"]).cumcount() + 1
     table = long.pivot(index=["case_id", "position"], columns="dim", values="entry")
     table = table.reindex(columns=[TF, TC]).astype(object)
@@ -701,8 +818,12 @@ def learning_points(corpus: Corpus, wide: bool = False) -> pd.DataFrame:
     return table
 
 
-def code_summary(corpus: Corpus, coder: str = "researcher", kind: Literal["element", "theme"] = "theme",
-                 kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+def code_summary(
+    corpus: Corpus,
+    coder: str = "researcher",
+    kind: Literal["element", "theme"] = "theme",
+    kinds: Sequence[str] = EVIDENCE_KINDS,
+) -> pd.DataFrame:
     """Per case, the codes present with their unit count and citations, in codebook order.
 
     Columns: ``case_id, code_id, label, units, citations`` (citations joined by '; ').
@@ -717,11 +838,15 @@ def code_summary(corpus: Corpus, coder: str = "researcher", kind: Literal["eleme
     lo, hi = np.asarray(starts, dtype=int), np.asarray(ends, dtype=int)
     cells = cell[lo]
     codes = corpus.codes
-    return pd.DataFrame({"case_id": _take(corpus.cases["case_id"], cells // n_codes),
-                         "code_id": _take(codes["code_id"], cells % n_codes),
-                         "label": _take(codes["label"], cells % n_codes),
-                         "units": (hi - lo).astype(int),
-                         "citations": pd.Series(["; ".join(citations[a:b]) for a, b in zip(lo, hi)], dtype=str)})
+    return pd.DataFrame(
+        {
+            "case_id": _take(corpus.cases["case_id"], cells // n_codes),
+            "code_id": _take(codes["code_id"], cells % n_codes),
+            "label": _take(codes["label"], cells % n_codes),
+            "units": (hi - lo).astype(int),
+            "citations": pd.Series(["; ".join(citations[a:b]) for a, b in zip(lo, hi)], dtype=str),
+        }
+    )
 
 
 def coverage(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
@@ -747,14 +872,18 @@ def coverage(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
 
     n = count()
     present = np.flatnonzero(n)
-    out = pd.DataFrame({
-        "case_id": pd.Categorical(np.asarray(corpus.case_ids, dtype=object)[present // n_kinds],
-                                  categories=corpus.case_ids, ordered=True),
-        "kind": pd.Categorical.from_codes(present % n_kinds, dtype=units["kind"].dtype),
-        "units": n[present].astype(int),
-        "with_element": count(with_element)[present].astype(int),
-        "with_theme": count(with_theme)[present].astype(int),
-        "uncoded": count(~any_code)[present].astype(int)})
+    out = pd.DataFrame(
+        {
+            "case_id": pd.Categorical(
+                np.asarray(corpus.case_ids, dtype=object)[present // n_kinds], categories=corpus.case_ids, ordered=True
+            ),
+            "kind": pd.Categorical.from_codes(present % n_kinds, dtype=units["kind"].dtype),
+            "units": n[present].astype(int),
+            "with_element": count(with_element)[present].astype(int),
+            "with_theme": count(with_theme)[present].astype(int),
+            "uncoded": count(~any_code)[present].astype(int),
+        }
+    )
     out["element_coverage"] = out["with_element"] / out["units"]
     return out
 
@@ -791,8 +920,14 @@ def synthesis(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
     out = []
     shared = meta[meta["n_cases"] == k]
     if k > 1:
-        out.append((f"{len(shared)} of {len(meta)} themes recur in all {k} cases: "
-                    + (", ".join(shared["label"]) if len(shared) else "none") + ".", "theme meta-matrix"))
+        out.append(
+            (
+                f"{len(shared)} of {len(meta)} themes recur in all {k} cases: "
+                + (", ".join(shared["label"]) if len(shared) else "none")
+                + ".",
+                "theme meta-matrix",
+            )
+        )
         singles = meta[meta["n_cases"] == 1]
         own = singles.groupby("pattern", sort=False)["label"].agg(list).to_dict()
         for case_id in corpus.case_ids:
@@ -803,15 +938,29 @@ def synthesis(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
         if len(part) > 1:
             hi = part.loc[part["balance_index"].idxmax()]
             lo = part.loc[part["balance_index"].idxmin()]
-            out.append((f"In the {units_of}, the balance index runs from {lo['balance_index']:+.2f} "
-                        f"({name[str(lo['case_id'])]}) to {hi['balance_index']:+.2f} ({name[str(hi['case_id'])]}).",
-                        "balance"))
+            out.append(
+                (
+                    f"In the {units_of}, the balance index runs from {lo['balance_index']:+.2f} "
+                    f"({name[str(lo['case_id'])]}) to {hi['balance_index']:+.2f} ({name[str(hi['case_id'])]}).",
+                    "balance",
+                )
+            )
         for row in part.itertuples(index=False):
             if len(part) == 1:
-                out.append((f"In the {units_of}, {name[str(row.case_id)]} {balance_wording(row.balance_index)} "
-                            f"(index {row.balance_index:+.2f}: {row.transformational} transformational, "
-                            f"{row.transactional} transactional units).", "balance"))
+                out.append(
+                    (
+                        f"In the {units_of}, {name[str(row.case_id)]} {balance_wording(row.balance_index)} "
+                        f"(index {row.balance_index:+.2f}: {row.transformational} transformational, "
+                        f"{row.transactional} transactional units).",
+                        "balance",
+                    )
+                )
     for row in links.itertuples(index=False):
-        out.append((f"{name[row.case_id]}: {row.linking_units} of {row.coded_units} coded units carry both a "
-                    f"transformational and a transactional element (co-coding, a proxy for links).", "co-coding"))
+        out.append(
+            (
+                f"{name[row.case_id]}: {row.linking_units} of {row.coded_units} coded units carry both a "
+                f"transformational and a transactional element (co-coding, a proxy for links).",
+                "co-coding",
+            )
+        )
     return pd.DataFrame(out, columns=["finding", "basis"])

@@ -43,8 +43,8 @@ from operator import add
 from pathlib import Path
 from typing import Any
 
-from .vocabulary import unit_id  # noqa: F401  (the parser names units with it)
 from .errors import LspkitError, Problem
+from .vocabulary import unit_id  # noqa: F401  (the parser names units with it)
 
 SERIES_LINE = "working better together? case study"
 
@@ -82,8 +82,16 @@ BYTES_LINE_BREAK_RE = re.compile(rb"\r\n?|\n")
 CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])  # CONTROL_RE's C0 part and DEL
 C1_UTF8_RE = re.compile(rb"\xc2[\x80-\x9f]")
-CONTROL_NAMES = {0x00: "NUL", 0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed", 0x1A: "substitute",
-                 0x1B: "escape", 0x7F: "DEL", 0x85: "next line"}
+CONTROL_NAMES = {
+    0x00: "NUL",
+    0x08: "backspace",
+    0x0B: "vertical tab",
+    0x0C: "form feed",
+    0x1A: "substitute",
+    0x1B: "escape",
+    0x7F: "DEL",
+    0x85: "next line",
+}
 CONTROL_REPORT_LIMIT = 10
 BOM = "\ufeff"
 
@@ -142,7 +150,7 @@ def _split_lines(text: str) -> tuple[list[str], list[int]]:
         return contents, list(map(add, accumulate(map(len, contents), initial=0), count()))[: len(contents)]
     contents, starts, start = [], [], 0
     for brk in LINE_BREAK_RE.finditer(text):
-        contents.append(text[start:brk.start()])
+        contents.append(text[start : brk.start()])
         starts.append(start)
         start = brk.end()
     contents.append(text[start:])
@@ -173,13 +181,20 @@ def control_character_problems(text: str, file: str = "<text>", limit: int = CON
         line = _line_number(starts, offset)
         code = ord(text[offset])
         name = CONTROL_NAMES.get(code)
-        problems.append(Problem(file, f"line {line}, column {offset - starts[line - 1] + 1}",
-                                f"control character U+{code:04X}" + (f" ({name})" if name else ""),
-                                "delete it: a case study is plain text, where tab and line breaks are the only "
-                                "control characters"))
+        problems.append(
+            Problem(
+                file,
+                f"line {line}, column {offset - starts[line - 1] + 1}",
+                f"control character U+{code:04X}" + (f" ({name})" if name else ""),
+                "delete it: a case study is plain text, where tab and line breaks are the only control characters",
+            )
+        )
     if len(found) > limit:
-        problems.append(Problem(file, "", f"{len(found) - limit:,} more control character(s) after these {limit}",
-                                "delete them all"))
+        problems.append(
+            Problem(
+                file, "", f"{len(found) - limit:,} more control character(s) after these {limit}", "delete them all"
+            )
+        )
     return problems
 
 
@@ -204,8 +219,12 @@ def utf16_problem(text: str, file: str = "<text>") -> Problem | None:
     nuls = text.count("\0")
     if not nuls or nuls * 4 < len(text):
         return None
-    return Problem(file, "", f"holds {nuls:,} NUL characters in {len(text):,}: it looks like UTF-16 text",
-                   "save the file as UTF-8 text")
+    return Problem(
+        file,
+        "",
+        f"holds {nuls:,} NUL characters in {len(text):,}: it looks like UTF-16 text",
+        "save the file as UTF-8 text",
+    )
 
 
 def _line(contents: list[str], starts: list[int], index: int) -> _Line:
@@ -215,16 +234,10 @@ def _line(contents: list[str], starts: list[int], index: int) -> _Line:
 
 def _is_heading_like(line: str) -> bool:
     s = line.strip()
-    return (
-        0 < len(s) <= 120
-        and s[0].isupper()
-        and s[-1] not in ".!?;:,"
-        and not s[0].isdigit()
-    )
+    return 0 < len(s) <= 120 and s[0].isupper() and s[-1] not in ".!?;:," and not s[0].isdigit()
 
 
-def parse_case_text(text: str, case_id: str, file: str = "<text>",
-                    problems: list[Problem] | None = None) -> ParsedCase:
+def parse_case_text(text: str, case_id: str, file: str = "<text>", problems: list[Problem] | None = None) -> ParsedCase:
     """Parse one case study's text into units of analysis.
 
     ``text`` is the decoded file (see :func:`decode_case_bytes`); its line breaks may be ``\\n``,
@@ -302,8 +315,11 @@ def parse_case_text(text: str, case_id: str, file: str = "<text>",
             index = _SECTION_KEYS[key]
             if index != section_index + 1:
                 expected = SECTIONS[section_index + 1][0] if section_index + 1 < len(SECTIONS) else END_SECTION
-                problem(line, f"section heading '{stripped}' out of order; expected '{expected}' next",
-                        "the format's sections are: " + ", ".join(s for s, _, _ in SECTIONS))
+                problem(
+                    line,
+                    f"section heading '{stripped}' out of order; expected '{expected}' next",
+                    "the format's sections are: " + ", ".join(s for s, _, _ in SECTIONS),
+                )
             section_index = index
             name = SECTIONS[index][0]
             heading = name if SECTIONS[index][1] == "super-ordinate" or index == 0 else None
@@ -320,15 +336,20 @@ def parse_case_text(text: str, case_id: str, file: str = "<text>",
         first_char = stripped[0]
 
         # A page break splits a unit: the rest follows a blank line and starts in lower case.
-        if current is not None and (not previous_blank or first_char.islower()) and not (
-            PARA_RE.match(line.text) or BULLET_RE.match(line.text) or QUESTION_RE.match(line.text)
+        if (
+            current is not None
+            and (not previous_blank or first_char.islower())
+            and not (PARA_RE.match(line.text) or BULLET_RE.match(line.text) or QUESTION_RE.match(line.text))
         ):
             current["end"] = line.start + len(line.text.rstrip())
             previous_blank = False
             continue
         if first_char.islower():
-            problem(line, "a line starting in lower case that continues no unit",
-                    "join it to the paragraph it belongs to, or check the extraction")
+            problem(
+                line,
+                "a line starting in lower case that continues no unit",
+                "join it to the paragraph it belongs to, or check the extraction",
+            )
             previous_blank = False
             continue
 
@@ -338,82 +359,125 @@ def parse_case_text(text: str, case_id: str, file: str = "<text>",
             elif m := PARA_RE.match(line.text):
                 para = int(m.group(1))
                 if para != last_para + 1:
-                    problem(line, f"paragraph number {para} follows {last_para}: numbering has a gap or repeat",
-                            "paragraphs must be numbered 1, 2, 3, ... through the document")
+                    problem(
+                        line,
+                        f"paragraph number {para} follows {last_para}: numbering has a gap or repeat",
+                        "paragraphs must be numbered 1, 2, 3, ... through the document",
+                    )
                 last_para = para
-                current = open_unit("paragraph", line, line.start + m.end(), line.start + len(line.text.rstrip()),
-                                    para=para, number=para)
+                current = open_unit(
+                    "paragraph",
+                    line,
+                    line.start + m.end(),
+                    line.start + len(line.text.rstrip()),
+                    para=para,
+                    number=para,
+                )
             elif first_char in OPEN_QUOTES:
                 q = QUOTE_RE.match(line.text)
                 if q is None:
-                    problem(line, "quotation without an attribution after its closing quotation mark",
-                            "attributed quotations end with the speaker, e.g. ' ...' LA Chief Executive.")
+                    problem(
+                        line,
+                        "quotation without an attribution after its closing quotation mark",
+                        "attributed quotations end with the speaker, e.g. ' ...' LA Chief Executive.",
+                    )
                     current = None
                 elif last_para == 0:
                     problem(line, "quotation before any numbered paragraph")
                     current = None
                 else:
                     quotes_after[last_para] = quotes_after.get(last_para, 0) + 1
-                    open_unit("quote", line, line.start + q.start("body"), line.start + q.end("body"),
-                              para=last_para, number=quotes_after[last_para],
-                              speaker=normalise_space(q.group("speaker")))
+                    open_unit(
+                        "quote",
+                        line,
+                        line.start + q.start("body"),
+                        line.start + q.end("body"),
+                        para=last_para,
+                        number=quotes_after[last_para],
+                        speaker=normalise_space(q.group("speaker")),
+                    )
                     current = None  # a quotation is one line
             elif previous_blank and _is_heading_like(stripped):
                 heading = normalise_space(stripped)
                 headings.append((SECTIONS[section_index][0], heading, line.number))
                 current = None
             else:
-                problem(line, f"unrecognised line in '{SECTIONS[section_index][0]}': {stripped[:60]!r}",
-                        "expected a numbered paragraph, an attributed quotation or a heading")
+                problem(
+                    line,
+                    f"unrecognised line in '{SECTIONS[section_index][0]}': {stripped[:60]!r}",
+                    "expected a numbered paragraph, an attributed quotation or a heading",
+                )
                 current = None
         elif kind == "learning_point":
             if m := BULLET_RE.match(line.text):
                 if lp_dimension is None:
-                    problem(line, "learning point before a 'Transformational learning' or "
-                                  "'Transactional learning' heading")
+                    problem(
+                        line, "learning point before a 'Transformational learning' or 'Transactional learning' heading"
+                    )
                 learning_count += 1
-                current = open_unit("learning_point", line, line.start + m.end(),
-                                    line.start + len(line.text.rstrip()), number=learning_count,
-                                    dimension=lp_dimension)
+                current = open_unit(
+                    "learning_point",
+                    line,
+                    line.start + m.end(),
+                    line.start + len(line.text.rstrip()),
+                    number=learning_count,
+                    dimension=lp_dimension,
+                )
             elif previous_blank and _is_heading_like(stripped):
                 word = (key or _key(stripped)).split()[0]
                 if word not in LEARNING_DIMENSIONS:
-                    problem(line, f"learning-point heading '{stripped}' names no dimension",
-                            "expected 'Transformational learning' or 'Transactional learning'")
+                    problem(
+                        line,
+                        f"learning-point heading '{stripped}' names no dimension",
+                        "expected 'Transformational learning' or 'Transactional learning'",
+                    )
                 lp_dimension = word if word in LEARNING_DIMENSIONS else None
                 heading = normalise_space(stripped)
                 headings.append((SECTIONS[section_index][0], heading, line.number))
                 current = None
             else:
-                problem(line, f"unrecognised line under learning points: {stripped[:60]!r}",
-                        "learning points are bullets starting '- '")
+                problem(
+                    line,
+                    f"unrecognised line under learning points: {stripped[:60]!r}",
+                    "learning points are bullets starting '- '",
+                )
                 current = None
         else:  # questions
             if m := QUESTION_RE.match(line.text):
                 number = int(m.group(1))
                 if number != last_question + 1:
-                    problem(line, f"question number {number} follows {last_question}: numbering has a gap",
-                            "questions must be numbered 1, 2, 3, ...")
+                    problem(
+                        line,
+                        f"question number {number} follows {last_question}: numbering has a gap",
+                        "questions must be numbered 1, 2, 3, ...",
+                    )
                 last_question = number
-                current = open_unit("question", line, line.start + m.end(),
-                                    line.start + len(line.text.rstrip()), number=number)
+                current = open_unit(
+                    "question", line, line.start + m.end(), line.start + len(line.text.rstrip()), number=number
+                )
             else:
-                problem(line, f"unrecognised line under questions: {stripped[:60]!r}",
-                        "questions are numbered '1.' or '- 1 '")
+                problem(
+                    line,
+                    f"unrecognised line under questions: {stripped[:60]!r}",
+                    "questions are numbered '1.' or '- 1 '",
+                )
                 current = None
         previous_blank = False
 
     for index, (name, _, kind) in enumerate(SECTIONS):
         if index > section_index:
-            problem(None, f"missing section heading '{name}'",
-                    "a case study in this format has every section: " + ", ".join(s for s, _, _ in SECTIONS))
+            problem(
+                None,
+                f"missing section heading '{name}'",
+                "a case study in this format has every section: " + ", ".join(s for s, _, _ in SECTIONS),
+            )
         elif not any(u["section"] == name for u in units):
             problem(None, f"section '{name}' holds no {kind.replace('_', ' ')}s")
     if strict and len(problems) > found_before:
         raise LspkitError(problems)
 
     for unit in units:
-        unit["text"] = normalise_space(text[unit["start"]:unit["end"]])
+        unit["text"] = normalise_space(text[unit["start"] : unit["end"]])
         unit["unit_id"] = unit_id(case_id, unit["kind"], unit["para"], unit["number"])
         unit["case_id"] = case_id
     return ParsedCase(case_id, file, title, published, units, headings)
@@ -425,11 +489,12 @@ def _front_matter(lines: list[str], starts: list[int], problem) -> tuple[str, st
     body = next((i for i, text in enumerate(lines) if _key(text) == _key(SECTIONS[0][0])), None)
     title, published = "", ""
     if series is None:
-        problem(None, "missing the series line 'Working better together? Case study'",
-                "the title block follows that line")
+        problem(
+            None, "missing the series line 'Working better together? Case study'", "the title block follows that line"
+        )
     else:
         block = []
-        for text in lines[series + 1:]:
+        for text in lines[series + 1 :]:
             if text.strip():
                 block.append(text)
             elif block:
@@ -489,7 +554,7 @@ def decode_case_bytes(data: bytes, path: str | Path = "<bytes>") -> str:
     >>> decode_case_bytes(b"ok\\n\\xff", "x.txt")
     Traceback (most recent call last):
     ...
-    lspkit.errors.LspkitError: x.txt, line 2: cannot be decoded as UTF-8 (byte 3: b'\\xff') (save the file as UTF-8 text)
+    lspkit.errors.LspkitError: x.txt, line 2: cannot be decoded as UTF-8 (byte 3: b'\\xff') ...
     """
     try:
         text = data.decode("utf-8")
@@ -497,7 +562,14 @@ def decode_case_bytes(data: bytes, path: str | Path = "<bytes>") -> str:
         line = len(BYTES_LINE_BREAK_RE.findall(data, 0, exc.start)) + 1
         utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff") or data.count(b"\0") * 4 >= len(data)
         hint = ("it looks like UTF-16: " if utf16 else "") + "save the file as UTF-8 text"
-        raise LspkitError([Problem(str(path), f"line {line}",
-                                   f"cannot be decoded as UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r})",
-                                   hint)]) from None
+        raise LspkitError(
+            [
+                Problem(
+                    str(path),
+                    f"line {line}",
+                    f"cannot be decoded as UTF-8 (byte {exc.start}: {data[exc.start : exc.start + 1]!r})",
+                    hint,
+                )
+            ]
+        ) from None
     return text[1:] if text.startswith(BOM) else text

@@ -35,8 +35,18 @@ from .errors import ProblemLog
 ELEMENT_FIELDS = ("id", "label", "dimension", "heading", "definition", "include", "exclude")
 THEME_FIELDS = ("id", "label", "definition")
 RELATION_COLUMNS = ["id", "label", "definition"]
-CODE_COLUMNS = ["code_id", "label", "kind", "element", "dimension", "parent", "definition", "include",
-                "exclude", "indicators"]
+CODE_COLUMNS = [
+    "code_id",
+    "label",
+    "kind",
+    "element",
+    "dimension",
+    "parent",
+    "definition",
+    "include",
+    "exclude",
+    "indicators",
+]
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -94,8 +104,9 @@ def compile_indicator(indicator: str) -> re.Pattern[str]:
             if "*" in word[:-1]:
                 raise ValueError("'*' may only end a word")
             parts.append(re.escape(word[:-1]) + r"\w*" if word.endswith("*") else re.escape(word))
-        pattern = re.compile(r"(?<!\w)" + r"\s+".join(parts) + (r"" if text.endswith("*") else r"(?!\w)"),
-                             re.IGNORECASE)
+        pattern = re.compile(
+            r"(?<!\w)" + r"\s+".join(parts) + (r"" if text.endswith("*") else r"(?!\w)"), re.IGNORECASE
+        )
     if pattern.search(""):
         raise ValueError("matches the empty string, so it would code every unit")
     return pattern
@@ -106,8 +117,12 @@ def _indicators(value: Any, code_id: str, name: str, where: str, log: ProblemLog
     if value is None:
         return ()
     if not isinstance(value, list):
-        log.add(name, where, f"code {code_id!r}: 'indicators' must be a list of terms",
-                "write one term per line, each starting with '- '")
+        log.add(
+            name,
+            where,
+            f"code {code_id!r}: 'indicators' must be a list of terms",
+            "write one term per line, each starting with '- '",
+        )
         return ()
     good = []
     for i, item in enumerate(value, start=1):
@@ -117,8 +132,12 @@ def _indicators(value: Any, code_id: str, name: str, where: str, log: ProblemLog
         try:
             compile_indicator(str(item))
         except ValueError as exc:
-            log.add(name, where, f"code {code_id!r}: indicator {i} {str(item)!r}: {exc}",
-                    "a word or phrase (optionally ending in *), or a regular expression between slashes")
+            log.add(
+                name,
+                where,
+                f"code {code_id!r}: indicator {i} {str(item)!r}: {exc}",
+                "a word or phrase (optionally ending in *), or a regular expression between slashes",
+            )
             continue
         good.append(str(item).strip())
     return tuple(good)
@@ -136,7 +155,9 @@ def _read_document(path: Path, log: ProblemLog) -> dict[str, Any]:
     """
     name = str(path)
     if not path.exists():
-        log.add(name, "", "codebook file not found", "create data/codebook.yml or point LSPKIT_DATA at a data directory")
+        log.add(
+            name, "", "codebook file not found", "create data/codebook.yml or point LSPKIT_DATA at a data directory"
+        )
         return {}
     data = read_data_file(path, log, "the codebook is a YAML file, codebook.yml")
     if data is None:
@@ -154,8 +175,12 @@ def _read_document(path: Path, log: ProblemLog) -> dict[str, Any]:
         return {}
     if not isinstance(doc, dict):
         kind = "a list" if isinstance(doc, list) else f"a single value ({str(doc)[:40]!r})"
-        log.add(name, "", f"the codebook is {kind}, not a mapping",
-                f"it must be a mapping with 'dimensions', 'elements' and 'themes' {_SHAPE}")
+        log.add(
+            name,
+            "",
+            f"the codebook is {kind}, not a mapping",
+            f"it must be a mapping with 'dimensions', 'elements' and 'themes' {_SHAPE}",
+        )
         return {}
     return doc
 
@@ -192,8 +217,9 @@ def _dimensions(doc: dict[str, Any], name: str, log: ProblemLog) -> list[str]:
         return []
     dimensions = [str(d) for d in value or [] if not isinstance(d, (dict, list))]
     if len(dimensions) != len(value or []):
-        log.add(name, "", "'dimensions' must be a list of names",
-                "write one dimension per line, each starting with '- '")
+        log.add(
+            name, "", "'dimensions' must be a list of names", "write one dimension per line, each starting with '- '"
+        )
     if not dimensions:
         log.add(name, "", "missing 'dimensions' (the list super-ordinate, transformational, transactional)")
     return dimensions
@@ -238,38 +264,52 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
             where = f"line {line}" if line else f"{key} entry {i}"
             missing = [f for f in fields if not _text(entry.get(f))]
             if missing:
-                log.add(name, where, f"{kind} {entry.get('id', '#' + str(i))!r} is missing required "
-                        f"field(s): {', '.join(missing)}", f"every {kind} needs {', '.join(fields)}")
+                log.add(
+                    name,
+                    where,
+                    f"{kind} {entry.get('id', '#' + str(i))!r} is missing required field(s): {', '.join(missing)}",
+                    f"every {kind} needs {', '.join(fields)}",
+                )
                 if "id" in missing:
                     continue
             code_id = str(entry["id"])
             if code_id in seen:
-                log.add(name, where, f"duplicate code id {code_id!r} (first at line {seen[code_id]})",
-                        "code ids must be unique across elements and themes")
+                log.add(
+                    name,
+                    where,
+                    f"duplicate code id {code_id!r} (first at line {seen[code_id]})",
+                    "code ids must be unique across elements and themes",
+                )
                 continue
             seen[code_id] = line or 0
             dimension = _text(entry.get("dimension")) or None
             if kind == "element":
                 if dimensions and dimension not in dimensions:  # without dimensions, that is reported once
-                    log.add(name, where, f"element {code_id!r} has unknown dimension {dimension!r}",
-                            f"use one of {dimensions}")
+                    log.add(
+                        name,
+                        where,
+                        f"element {code_id!r} has unknown dimension {dimension!r}",
+                        f"use one of {dimensions}",
+                    )
                 heading = _text(entry.get("heading"))
                 if heading:
                     heading_to_element[heading] = code_id
             indicators = _indicators(entry.get("indicators"), code_id, name, where, log)
-            rows.append({
-                "code_id": code_id,
-                "label": _text(entry.get("label")),
-                "kind": kind,
-                "element": code_id if kind == "element" else None,
-                "dimension": dimension if kind == "element" else None,
-                "parent": _text(entry.get("parent")) or None,
-                "definition": _text(entry.get("definition")),
-                "include": _text(entry.get("include")),
-                "exclude": _text(entry.get("exclude")),
-                "indicators": indicators,
-                "_where": where,
-            })
+            rows.append(
+                {
+                    "code_id": code_id,
+                    "label": _text(entry.get("label")),
+                    "kind": kind,
+                    "element": code_id if kind == "element" else None,
+                    "dimension": dimension if kind == "element" else None,
+                    "parent": _text(entry.get("parent")) or None,
+                    "definition": _text(entry.get("definition")),
+                    "include": _text(entry.get("include")),
+                    "exclude": _text(entry.get("exclude")),
+                    "indicators": indicators,
+                    "_where": where,
+                }
+            )
 
     by_id = {r["code_id"]: r for r in rows}
     for row in rows:
@@ -277,13 +317,17 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
             log.add(name, row["_where"], f"element {row['code_id']!r} has a parent; only themes nest")
         parent = row["parent"]
         if parent and parent not in by_id:
-            log.add(name, row["_where"], f"theme {row['code_id']!r} names unknown parent {parent!r}",
-                    "a parent must be the id of an element or another theme")
+            log.add(
+                name,
+                row["_where"],
+                f"theme {row['code_id']!r} names unknown parent {parent!r}",
+                "a parent must be the id of an element or another theme",
+            )
             continue
         # Walk up to the element this theme sits under, guarding against cycles.
         seen_ids = {row["code_id"]}
-        node = row
-        while node["kind"] == "theme" and node["parent"] in by_id:
+        node: dict[str, Any] | None = row
+        while node is not None and node["kind"] == "theme" and node["parent"] in by_id:
             node = by_id[node["parent"]]
             if node["code_id"] in seen_ids:
                 log.add(name, row["_where"], f"theme {row['code_id']!r} is in a cycle of parents")
@@ -297,8 +341,13 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
     relations = _relations(doc, name, log)
     elements = [r["code_id"] for r in rows if r["kind"] == "element"]
     if doc and not rows:
-        log.add(name, "", "the codebook defines no usable element or theme", "see the problems above, if any; "
-                "every element needs " + ", ".join(ELEMENT_FIELDS) + " and every theme " + ", ".join(THEME_FIELDS))
+        log.add(
+            name,
+            "",
+            "the codebook defines no usable element or theme",
+            "see the problems above, if any; "
+            "every element needs " + ", ".join(ELEMENT_FIELDS) + " and every theme " + ", ".join(THEME_FIELDS),
+        )
     if own_log:
         log.raise_if_any()
     codes = pd.DataFrame([{k: v for k, v in r.items() if k != "_where"} for r in rows], columns=CODE_COLUMNS)
@@ -306,8 +355,9 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
     codes["element"] = pd.Categorical(codes["element"], categories=elements, ordered=True)
     known = codes["dimension"].isin(dimensions)  # an unknown one is reported above
     codes["dimension"] = pd.Categorical(codes["dimension"].where(known), categories=dimensions, ordered=True)
-    return Codebook(codes, elements, dimensions, heading_to_element, path, relations,
-                    str(doc.get("version", "")) if doc else "")
+    return Codebook(
+        codes, elements, dimensions, heading_to_element, path, relations, str(doc.get("version", "")) if doc else ""
+    )
 
 
 def _relations(doc: dict, name: str, log: ProblemLog) -> pd.DataFrame:
@@ -321,15 +371,22 @@ def _relations(doc: dict, name: str, log: ProblemLog) -> pd.DataFrame:
         return pd.DataFrame(rows, columns=RELATION_COLUMNS)
     seen: set[str] = set()
     for i, entry in enumerate(entries, start=1):
-        where = f"line {entry.get('__line__')}" if isinstance(entry, dict) and entry.get("__line__") else \
-            f"relations entry {i}"
+        where = (
+            f"line {entry.get('__line__')}"
+            if isinstance(entry, dict) and entry.get("__line__")
+            else f"relations entry {i}"
+        )
         if not isinstance(entry, dict):
             log.add(name, where, "each relation must be a mapping of fields")
             continue
         missing = [f for f in RELATION_COLUMNS if not _text(entry.get(f))]
         if missing:
-            log.add(name, where, f"relation {entry.get('id', '#' + str(i))!r} is missing required field(s): "
-                    f"{', '.join(missing)}", "every relation needs " + ", ".join(RELATION_COLUMNS))
+            log.add(
+                name,
+                where,
+                f"relation {entry.get('id', '#' + str(i))!r} is missing required field(s): {', '.join(missing)}",
+                "every relation needs " + ", ".join(RELATION_COLUMNS),
+            )
             continue
         rid = _text(entry["id"])
         if rid in seen:

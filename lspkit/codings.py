@@ -27,8 +27,8 @@ from typing import Collection, Iterator
 import numpy as np
 import pandas as pd
 
-from .vocabulary import CODER_KINDS, DERIVED_CODER, NARRATIVE_KINDS  # noqa: F401  (DERIVED_CODER re-exported)
 from .errors import LspkitError, Problem, ProblemLog
+from .vocabulary import CODER_KINDS, DERIVED_CODER, NARRATIVE_KINDS  # noqa: F401  (DERIVED_CODER re-exported)
 
 CODING_COLUMNS = ["unit_id", "code_id", "coder", "memo"]
 CODER_COLUMNS = ["coder", "kind", "description"]
@@ -104,8 +104,9 @@ def _open_csv(path: Path, required: list[str], log: ProblemLog) -> tuple[str, li
     header = [h.strip() for h in header]
     missing = [c for c in required if c not in header]
     if missing:
-        log.add(name, "row 1", f"missing column(s) {', '.join(missing)}",
-                f"the header must include {','.join(required)}")
+        log.add(
+            name, "row 1", f"missing column(s) {', '.join(missing)}", f"the header must include {','.join(required)}"
+        )
         return None
     return text, header
 
@@ -156,12 +157,20 @@ def load_coders(path: str | Path, log: ProblemLog | None = None) -> pd.DataFrame
             continue
         seen[coder] = line
         if rec["kind"] not in CODER_KINDS:
-            log.add(str(path), f"row {line}", f"coder {coder!r} has unknown kind {rec['kind']!r}",
-                    f"use one of {', '.join(CODER_KINDS)}")
+            log.add(
+                str(path),
+                f"row {line}",
+                f"coder {coder!r} has unknown kind {rec['kind']!r}",
+                f"use one of {', '.join(CODER_KINDS)}",
+            )
         records.append({c: rec[c] for c in CODER_COLUMNS})
     if DERIVED_CODER not in seen and rows is not None:  # an unusable file is reported once, above
-        log.add(str(path), "", f"the registry lacks the derived coder {DERIVED_CODER!r}",
-                f"add the row '{DERIVED_CODER},derived,...'")
+        log.add(
+            str(path),
+            "",
+            f"the registry lacks the derived coder {DERIVED_CODER!r}",
+            f"add the row '{DERIVED_CODER},derived,...'",
+        )
     if own:
         log.raise_if_any()
     return pd.DataFrame(records, columns=CODER_COLUMNS)
@@ -221,9 +230,17 @@ def _whole_rows(text: str, width: int) -> list[list[str]] | None:
     quoted_rows = list(csv.reader([body[i] for i in quoted]))
     if any(len(row) != width for row in quoted_rows):
         return None
-    frame = pd.read_csv(io.StringIO("\n".join(body)), header=None, names=list(range(width)), dtype=str,
-                        keep_default_na=False, na_filter=False, index_col=False, skip_blank_lines=False,
-                        engine="c")
+    frame = pd.read_csv(
+        io.StringIO("\n".join(body)),
+        header=None,
+        names=list(range(width)),
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        index_col=False,
+        skip_blank_lines=False,
+        engine="c",
+    )
     if len(frame) != len(body):
         return None
     columns = [frame[i].tolist() for i in range(width)]
@@ -253,22 +270,28 @@ def _rows_one_by_one(name: str, text: str, width: int, log: ProblemLog) -> tuple
     if pending is not None:
         record, first, last = pending
         if '"' in text and _open_quote_at_end(text, first):
-            log.add(name, f"row {first}", f"a quotation mark is never closed, so rows {first} to {last} (the "
-                    "end of the file) were read as one field and are not used",
-                    'close the quotation mark; inside a quoted field write a quotation mark as two ("")')
+            log.add(
+                name,
+                f"row {first}",
+                f"a quotation mark is never closed, so rows {first} to {last} (the "
+                "end of the file) were read as one field and are not used",
+                'close the quotation mark; inside a quoted field write a quotation mark as two ("")',
+            )
         else:
             _keep_row(name, pending, width, records, lines, log)
     return records, lines
 
 
-def _keep_row(name: str, item: tuple[list[str], int, int], width: int, records: list[list[str]],
-              lines: list[int], log: ProblemLog) -> None:
+def _keep_row(
+    name: str, item: tuple[list[str], int, int], width: int, records: list[list[str]], lines: list[int], log: ProblemLog
+) -> None:
     record, _, last = item
     if not any(field.strip() for field in record):
         return
     if len(record) != width:
-        log.add(name, f"row {last}", f"has {len(record)} fields, the header has {width}",
-                "quote fields that contain commas")
+        log.add(
+            name, f"row {last}", f"has {len(record)} fields, the header has {width}", "quote fields that contain commas"
+        )
         return
     records.append(record)
     lines.append(last)
@@ -307,12 +330,19 @@ def _csv_error(name: str, error: str, first: int, last: int) -> tuple[Problem, b
     if "field larger than field limit" not in error:
         return Problem(name, f"row {last}", f"malformed CSV: {error}; the rows after it were not read"), False
     if first == last:
-        return Problem(name, f"row {first}", f"a field is longer than {limit:,} characters, the most a CSV field "
-                       "may hold here", "shorten it: a memo is one line of text"), True
-    return Problem(name, f"row {first}", f"a quoted field runs from row {first} to row {last} and is longer than "
-                   f"{limit:,} characters; the rows after it were not read",
-                   f'close the quotation mark opened at row {first}; inside a quoted field write a quotation mark '
-                   'as two ("")'), False
+        return Problem(
+            name,
+            f"row {first}",
+            f"a field is longer than {limit:,} characters, the most a CSV field may hold here",
+            "shorten it: a memo is one line of text",
+        ), True
+    return Problem(
+        name,
+        f"row {first}",
+        f"a quoted field runs from row {first} to row {last} and is longer than "
+        f"{limit:,} characters; the rows after it were not read",
+        f'close the quotation mark opened at row {first}; inside a quoted field write a quotation mark as two ("")',
+    ), False
 
 
 def _open_quote_at_end(text: str, line: int) -> bool:
@@ -324,7 +354,7 @@ def _open_quote_at_end(text: str, line: int) -> bool:
     >>> _open_quote_at_end('h\\na,"x\\ny\\n', 2), _open_quote_at_end('h\\na,"x ""y"" z"\\n', 2)
     (True, False)
     """
-    offset = sum(map(len, io.StringIO(text, newline="").readlines()[:line - 1]))
+    offset = sum(map(len, io.StringIO(text, newline="").readlines()[: line - 1]))
     state = "start"  # start of a field, in an unquoted field, in a quoted field, after a quote in one
     for char in text[offset:]:
         if state == "quoted":
@@ -347,23 +377,45 @@ def read_coding_files(directory: str | Path, log: ProblemLog) -> pd.DataFrame:
     files = sorted(directory.glob("*.csv")) if directory.is_dir() else []
     for path in files:
         if path.is_dir():
-            log.add(str(path), "", "is a folder, not a file",
-                    "codings/ holds one CSV file per coder; move or rename the folder")
+            log.add(
+                str(path),
+                "",
+                "is a folder, not a file",
+                "codings/ holds one CSV file per coder; move or rename the folder",
+            )
             continue
         cols, lines = read_csv_columns(path, ["unit_id", "code_id", "coder"], log)
         memo = cols.get("memo")
         memo = [" ".join(m.split()) if m else "" for m in memo] if memo is not None else [""] * len(lines)
-        frames.append(pd.DataFrame({"unit_id": cols["unit_id"], "code_id": cols["code_id"], "coder": cols["coder"],
-                                    "memo": memo, "file": str(path), "row": lines},
-                                   columns=CODING_COLUMNS + ["file", "row"]))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "unit_id": cols["unit_id"],
+                    "code_id": cols["code_id"],
+                    "coder": cols["coder"],
+                    "memo": memo,
+                    "file": str(path),
+                    "row": lines,
+                },
+                columns=CODING_COLUMNS + ["file", "row"],
+            )
+        )
     if not frames:
         return pd.DataFrame(columns=CODING_COLUMNS + ["file", "row"])
     return pd.concat(frames, ignore_index=True)
 
 
-def check_codings(codings: pd.DataFrame, units: pd.DataFrame, codes: pd.DataFrame,
-                  coders: pd.DataFrame, log: ProblemLog, *, absent_cases: Collection[str] = (),
-                  without_codebook: bool = False, without_registry: bool = False) -> pd.DataFrame:
+def check_codings(
+    codings: pd.DataFrame,
+    units: pd.DataFrame,
+    codes: pd.DataFrame,
+    coders: pd.DataFrame,
+    log: ProblemLog,
+    *,
+    absent_cases: Collection[str] = (),
+    without_codebook: bool = False,
+    without_registry: bool = False,
+) -> pd.DataFrame:
     """Report every coding naming an unknown unit, code or coder, a boilerplate unit, or a duplicate.
 
     Returns the rows that passed; the caller raises if the log holds any problem, so nothing is
@@ -401,12 +453,16 @@ def check_codings(codings: pd.DataFrame, units: pd.DataFrame, codes: pd.DataFram
     first_units = units.drop_duplicates("unit_id")
     boiler = np.zeros(len(codings), dtype=bool)
     boiler[known_unit] = first_units["boilerplate"].to_numpy(dtype=bool)[unit[known_unit]]
-    derived = (codings["coder"].to_numpy(dtype=object) == DERIVED_CODER)
+    derived = codings["coder"].to_numpy(dtype=object) == DERIVED_CODER
     duplicate = pd.Series((unit * n_codes + code) * n_coders + coder).duplicated(keep="first").to_numpy()
-    unchecked = _unchecked(codings, known_unit, known_code, known_coder, absent_cases, without_codebook,
-                           without_registry)
-    known_unit, known_code, known_coder = (known_unit | unchecked[0], known_code | unchecked[1],
-                                           known_coder | unchecked[2])
+    unchecked = _unchecked(
+        codings, known_unit, known_code, known_coder, absent_cases, without_codebook, without_registry
+    )
+    known_unit, known_code, known_coder = (
+        known_unit | unchecked[0],
+        known_code | unchecked[1],
+        known_coder | unchecked[2],
+    )
     dropped = unchecked[0] | unchecked[1] | unchecked[2]
     bad = ~known_unit | boiler | ~known_code | derived | ~known_coder | duplicate
     if not bad.any():
@@ -420,19 +476,30 @@ def check_codings(codings: pd.DataFrame, units: pd.DataFrame, codes: pd.DataFram
                 first_at[key] = f"{Path(rec.file).name} row {rec.row}"
     flags = zip(known_unit[bad], boiler[bad], known_code[bad], derived[bad], known_coder[bad], duplicate[bad])
     for rec, (unit_ok, is_boiler, code_ok, is_derived, coder_ok, is_dup) in zip(
-            codings[bad].itertuples(index=False), flags):
+        codings[bad].itertuples(index=False), flags
+    ):
         where = f"row {rec.row}"
         if not unit_ok:
-            log.add(rec.file, where, f"unknown unit {rec.unit_id!r}",
-                    "unit ids look like 'bolton.p08', 'bolton.p12.quote1', 'bolton.lp3', 'bolton.question2'")
+            log.add(
+                rec.file,
+                where,
+                f"unknown unit {rec.unit_id!r}",
+                "unit ids look like 'bolton.p08', 'bolton.p12.quote1', 'bolton.lp3', 'bolton.question2'",
+            )
         elif is_boiler:
-            log.add(rec.file, where, f"unit {rec.unit_id!r} is boilerplate (the model's explanation, the same in "
-                    "every case study) and cannot be coded as evidence", "delete the row")
+            log.add(
+                rec.file,
+                where,
+                f"unit {rec.unit_id!r} is boilerplate (the model's explanation, the same in "
+                "every case study) and cannot be coded as evidence",
+                "delete the row",
+            )
         if not code_ok:
             log.add(rec.file, where, f"unknown code {rec.code_id!r}", "add it to data/codebook.yml or fix the id")
         if is_derived:
-            log.add(rec.file, where, f"coder {DERIVED_CODER!r} is derived from the headings, never typed",
-                    "delete the row")
+            log.add(
+                rec.file, where, f"coder {DERIVED_CODER!r} is derived from the headings, never typed", "delete the row"
+            )
         elif not coder_ok:
             log.add(rec.file, where, f"unknown coder {rec.coder!r}", "register the coder in data/coders.csv")
         if is_dup:
@@ -441,9 +508,15 @@ def check_codings(codings: pd.DataFrame, units: pd.DataFrame, codes: pd.DataFram
     return codings[~bad & ~dropped].reset_index(drop=True)
 
 
-def _unchecked(codings: pd.DataFrame, known_unit: np.ndarray, known_code: np.ndarray, known_coder: np.ndarray,
-               absent_cases: Collection[str], without_codebook: bool,
-               without_registry: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _unchecked(
+    codings: pd.DataFrame,
+    known_unit: np.ndarray,
+    known_code: np.ndarray,
+    known_coder: np.ndarray,
+    absent_cases: Collection[str],
+    without_codebook: bool,
+    without_registry: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Masks of the rows whose unit, code or coder cannot be checked (see :func:`check_codings`)."""
     units = np.zeros(len(codings), dtype=bool)
     if len(absent_cases) and (~known_unit).any():
@@ -478,7 +551,9 @@ def _file_mode(path: Path) -> int:
         umask = 0o022  # read without os.umask(), which would briefly change it for every thread
         try:
             status = Path("/proc/self/status").read_text(encoding="ascii")
-            umask = int(re.search(r"^Umask:\s*([0-7]+)", status, re.M).group(1), 8)
+            found = re.search(r"^Umask:\s*([0-7]+)", status, re.M)
+            if found:
+                umask = int(found.group(1), 8)
         except (OSError, AttributeError, ValueError):
             pass
         return 0o666 & ~umask
@@ -535,8 +610,12 @@ def register_coder(path: str | Path, coder: str, kind: str, description: str) ->
     path = Path(path)
     log = ProblemLog()
     if not CODER_RE.match(coder):
-        log.add("parameter coder", "", f"coder id {coder!r} is not a slug",
-                "use lower-case letters, digits, '-' and '_', e.g. 'second_coder'")
+        log.add(
+            "parameter coder",
+            "",
+            f"coder id {coder!r} is not a slug",
+            "use lower-case letters, digits, '-' and '_', e.g. 'second_coder'",
+        )
     if coder == DERIVED_CODER:
         log.add("parameter coder", "", f"coder {DERIVED_CODER!r} is derived from the headings", "choose another name")
     if kind not in CODER_KINDS:
@@ -551,8 +630,16 @@ def register_coder(path: str | Path, coder: str, kind: str, description: str) ->
     for line, rec in rows:
         if rec["coder"] == coder:
             if rec["kind"] != kind:
-                raise LspkitError([Problem(str(path), f"row {line}", f"coder {coder!r} is already registered as "
-                                           f"{rec['kind']!r}, not {kind!r}", "choose another coder name")])
+                raise LspkitError(
+                    [
+                        Problem(
+                            str(path),
+                            f"row {line}",
+                            f"coder {coder!r} is already registered as {rec['kind']!r}, not {kind!r}",
+                            "choose another coder name",
+                        )
+                    ]
+                )
             rec["description"] = description
             break
     else:

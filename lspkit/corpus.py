@@ -32,15 +32,21 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import repeat
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
 
 from . import caseformat, parsecache
 from .codebook import Codebook, load_codebook
-from .codings import (CODING_COLUMNS, check_codings, derive_structure_codings, load_coders,
-                      read_coding_files, read_csv_table)
+from .codings import (
+    CODING_COLUMNS,
+    check_codings,
+    derive_structure_codings,
+    load_coders,
+    read_coding_files,
+    read_csv_table,
+)
 from .errors import DataError, LspkitError, Problem, ProblemLog
 from .links import check_links, empty_links, read_link_files
 from .vocabulary import DERIVED_CODER, UNIT_KINDS, citation
@@ -48,14 +54,33 @@ from .vocabulary import DERIVED_CODER, UNIT_KINDS, citation
 ENV_VAR = "LSPKIT_DATA"
 CASE_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CASE_COLUMNS = ["case_id", "partnership", "short_name", "title", "published"]
-UNIT_COLUMNS = ["unit_id", "case_id", "kind", "para", "number", "section", "heading", "heading_element",
-                "dimension", "boilerplate", "speaker", "citation", "text", "words", "start", "end", "line"]
+UNIT_COLUMNS = [
+    "unit_id",
+    "case_id",
+    "kind",
+    "para",
+    "number",
+    "section",
+    "heading",
+    "heading_element",
+    "dimension",
+    "boilerplate",
+    "speaker",
+    "citation",
+    "text",
+    "words",
+    "start",
+    "end",
+    "line",
+]
 ELEMENT_SECTIONS = {"Long-term objectives", "Transformational elements", "Transactional elements"}
 PUBLISHED_RE = re.compile(r"^[0-9]{4}-(?:0[1-9]|1[0-2])$")
 WHOLE_NUMBER_RE = re.compile(r"^[0-9]+$")
 DATA_ENTRIES = ("raw", "cases.csv", "codebook.yml", "coders.csv", "codings")
-DATA_DIR_HINT = ("a data directory holds raw/<case-id>.txt (the case studies), cases.csv, codebook.yml, coders.csv "
-                 f"and codings/*.csv; pass its path (load_corpus(path), lspkit --data PATH) or set {ENV_VAR}")
+DATA_DIR_HINT = (
+    "a data directory holds raw/<case-id>.txt (the case studies), cases.csv, codebook.yml, coders.csv "
+    f"and codings/*.csv; pass its path (load_corpus(path), lspkit --data PATH) or set {ENV_VAR}"
+)
 
 
 def default_data_dir() -> Path:
@@ -127,8 +152,7 @@ class Positions:
         return rows[keep], unit[keep], code[keep]
 
     @classmethod
-    def of(cls, cases: pd.DataFrame, units: pd.DataFrame, codes: pd.DataFrame,
-           codings: pd.DataFrame) -> "Positions":
+    def of(cls, cases: pd.DataFrame, units: pd.DataFrame, codes: pd.DataFrame, codings: pd.DataFrame) -> "Positions":
         """Compute the positions from the frames (one hash join per id column)."""
         unit_index = pd.Index(units["unit_id"].to_numpy(dtype=object), dtype=object)
         code_index = pd.Index(codes["code_id"].to_numpy(dtype=object), dtype=object)
@@ -136,12 +160,14 @@ class Positions:
         unique = unit_index.is_unique and code_index.is_unique and case_index.is_unique
         if not unique:
             empty = np.full(len(codings), -1, dtype=np.intp)
-            return cls(empty, empty, codings["coder"].to_numpy(dtype=object), np.full(len(units), -1, np.intp),
-                       False)
-        return cls(unit_index.get_indexer(codings["unit_id"].to_numpy(dtype=object)),
-                   code_index.get_indexer(codings["code_id"].to_numpy(dtype=object)),
-                   codings["coder"].to_numpy(dtype=object),
-                   case_index.get_indexer(units["case_id"].to_numpy(dtype=object)), True)
+            return cls(empty, empty, codings["coder"].to_numpy(dtype=object), np.full(len(units), -1, np.intp), False)
+        return cls(
+            unit_index.get_indexer(codings["unit_id"].to_numpy(dtype=object)),
+            code_index.get_indexer(codings["code_id"].to_numpy(dtype=object)),
+            codings["coder"].to_numpy(dtype=object),
+            case_index.get_indexer(units["case_id"].to_numpy(dtype=object)),
+            True,
+        )
 
 
 @dataclass(frozen=True)
@@ -213,15 +239,24 @@ class Corpus:
     def check_case(self, case_id: str) -> str:
         """Return ``case_id`` if the corpus has it, else raise an error listing the valid ids."""
         if case_id not in self.case_ids:
-            raise LspkitError([Problem("parameter lsp", "", f"unknown case id {case_id!r}",
-                                       "valid ids: " + ", ".join(self.case_ids))])
+            raise LspkitError(
+                [Problem("parameter lsp", "", f"unknown case id {case_id!r}", "valid ids: " + ", ".join(self.case_ids))]
+            )
         return case_id
 
     def check_coder(self, coder: str) -> str:
         """Return ``coder`` if registered, else raise an error listing the registered coders."""
         if coder not in self.coder_ids:
-            raise LspkitError([Problem("parameter coder", "", f"unknown coder {coder!r}",
-                                       "registered coders: " + ", ".join(self.coder_ids))])
+            raise LspkitError(
+                [
+                    Problem(
+                        "parameter coder",
+                        "",
+                        f"unknown coder {coder!r}",
+                        "registered coders: " + ", ".join(self.coder_ids),
+                    )
+                ]
+            )
         return coder
 
     def cases_subset(self, case_ids: Iterable[str]) -> "Corpus":
@@ -239,12 +274,14 @@ class Corpus:
             kept = in_units.to_numpy(dtype=bool)[unit_rows] & (unit_rows >= 0)
         else:
             kept = self.codings["unit_id"].isin(set(units["unit_id"]))
-        return replace(self,
-                       cases=self.cases[self.cases["case_id"].isin(wanted)].reset_index(drop=True),
-                       units=units.reset_index(drop=True),
-                       codings=self.codings[kept].reset_index(drop=True),
-                       raw={c: t for c, t in self.raw.items() if c in wanted},
-                       links=self.links[self.links["case_id"].isin(wanted)].reset_index(drop=True))
+        return replace(
+            self,
+            cases=self.cases[self.cases["case_id"].isin(wanted)].reset_index(drop=True),
+            units=units.reset_index(drop=True),
+            codings=self.codings[kept].reset_index(drop=True),
+            raw={c: t for c, t in self.raw.items() if c in wanted},
+            links=self.links[self.links["case_id"].isin(wanted)].reset_index(drop=True),
+        )
 
     def case(self, case_id: str) -> "Corpus":
         """The corpus restricted to one case."""
@@ -257,8 +294,11 @@ class Corpus:
         {'structure'}
         """
         self.check_coder(coder)
-        return replace(self, codings=self.codings.iloc[self.positions.coder_rows(coder)].reset_index(drop=True),
-                       links=self.links[self.links["coder"] == coder].reset_index(drop=True))
+        return replace(
+            self,
+            codings=self.codings.iloc[self.positions.coder_rows(coder)].reset_index(drop=True),
+            links=self.links[self.links["coder"] == coder].reset_index(drop=True),
+        )
 
     def coded_units(self, coder: str | None = None, kind: str | None = None) -> pd.DataFrame:
         """Units joined to their codings and codes: one row per (unit, code, coder).
@@ -267,13 +307,15 @@ class Corpus:
         ``code_id, coder, memo, code_label, code_kind, element, code_dimension``.
         """
         codes = self.codes[["code_id", "label", "kind", "element", "dimension"]].rename(
-            columns={"label": "code_label", "kind": "code_kind", "dimension": "code_dimension"})
+            columns={"label": "code_label", "kind": "code_kind", "dimension": "code_dimension"}
+        )
         cols = UNIT_COLUMNS + ["code_id", "coder", "memo", "code_label", "code_kind", "element", "code_dimension"]
         if self.positions.unique:
             return self._coded_units_by_position(codes, coder, kind)[cols]
         codings = self.codings if coder is None else self.coder(coder).codings
-        out = (codings.merge(self.units, on="unit_id", how="inner", validate="many_to_one")
-               .merge(codes, on="code_id", how="inner", validate="many_to_one"))
+        out = codings.merge(self.units, on="unit_id", how="inner", validate="many_to_one").merge(
+            codes, on="code_id", how="inner", validate="many_to_one"
+        )
         if kind is not None:
             out = out[out["code_kind"] == kind]
         order = {u: i for i, u in enumerate(self.units["unit_id"])}
@@ -314,10 +356,11 @@ class Corpus:
         'library that was\\n\\nfunded by the Council'
         """
         row = self.units.set_index("unit_id").loc[unit_id]
-        return self.raw[row["case_id"]][int(row["start"]):int(row["end"])]
+        return self.raw[row["case_id"]][int(row["start"]) : int(row["end"])]
 
 
 # -- loading -----------------------------------------------------------------------------------
+
 
 def _load_cases(path: Path, log: ProblemLog) -> tuple[pd.DataFrame, bool]:
     """The case attributes (with each case's ``_row``), and whether the file could be read at all."""
@@ -325,13 +368,18 @@ def _load_cases(path: Path, log: ProblemLog) -> tuple[pd.DataFrame, bool]:
         log.add(str(path), "", "case attributes file not found", "create it with the columns " + ",".join(CASE_COLUMNS))
         return pd.DataFrame(columns=CASE_COLUMNS + ["_row"]), False
     rows = read_csv_table(path, CASE_COLUMNS, log)
-    records, seen = [], {}
+    records: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
     for line, rec in rows or []:
         cid = rec["case_id"]
         where = f"row {line}"
         if not CASE_ID_RE.match(cid):
-            log.add(str(path), where, f"case_id {cid!r} is not a slug",
-                    "use lower-case letters, digits and single hyphens, e.g. 'bolton'")
+            log.add(
+                str(path),
+                where,
+                f"case_id {cid!r} is not a slug",
+                "use lower-case letters, digits and single hyphens, e.g. 'bolton'",
+            )
             continue
         if cid in seen:
             log.add(str(path), where, f"duplicate case_id {cid!r} (first at row {seen[cid]})")
@@ -346,8 +394,7 @@ def _load_cases(path: Path, log: ProblemLog) -> tuple[pd.DataFrame, bool]:
             if rec.get(col) and not WHOLE_NUMBER_RE.match(rec[col]):
                 log.add(str(path), where, f"{col} {rec[col]!r} is not a whole number", "leave it empty if not stated")
                 rec[col] = ""
-        rec["_row"] = line
-        records.append(rec)
+        records.append({**rec, "_row": line})
     frame = pd.DataFrame(records)
     if frame.empty:
         return pd.DataFrame(columns=CASE_COLUMNS + ["_row"]), rows is not None
@@ -368,15 +415,24 @@ def _is_data_dir(data_dir: Path, log: ProblemLog) -> bool:
 
 def _looks_like_data_dir(data_dir: Path, log: ProblemLog) -> bool:
     if not data_dir.exists():
-        log.add(str(data_dir), "", "data directory not found",
-                f"pass load_corpus(path) or set {ENV_VAR} to a directory holding raw/, cases.csv and codebook.yml")
+        log.add(
+            str(data_dir),
+            "",
+            "data directory not found",
+            f"pass load_corpus(path) or set {ENV_VAR} to a directory holding raw/, cases.csv and codebook.yml",
+        )
         return False
     if not data_dir.is_dir():
         log.add(str(data_dir), "", "is a file, not a data directory", DATA_DIR_HINT)
         return False
     if not any((data_dir / entry).exists() for entry in DATA_ENTRIES):
-        log.add(str(data_dir), "", "not an lspkit data directory: it holds none of " + ", ".join(
-            e + "/" if "." not in e else e for e in DATA_ENTRIES), _data_dir_guess(data_dir))
+        log.add(
+            str(data_dir),
+            "",
+            "not an lspkit data directory: it holds none of "
+            + ", ".join(e + "/" if "." not in e else e for e in DATA_ENTRIES),
+            _data_dir_guess(data_dir),
+        )
         return False
     return True
 
@@ -393,14 +449,22 @@ def _data_dir_guess(path: Path) -> str:
 def _raw_files(raw_dir: Path, log: ProblemLog) -> tuple[dict[str, Path], set[str]]:
     """The raw texts by case id, and the case ids whose ``raw/<id>.txt`` is a folder (reported)."""
     if raw_dir.exists() and not raw_dir.is_dir():
-        log.add(str(raw_dir), "", "is a file, not a folder", "raw/ is the folder of the case studies' texts, "
-                "raw/<case-id>.txt")
+        log.add(
+            str(raw_dir),
+            "",
+            "is a file, not a folder",
+            "raw/ is the folder of the case studies' texts, raw/<case-id>.txt",
+        )
         return {}, set()
     files, folders = {}, set()
     for path, is_folder in _entries(raw_dir, ".txt"):
         if is_folder:
-            log.add(str(path), "", "is a folder, not a file", "a case study is a text file, raw/<case-id>.txt; "
-                    "move or rename the folder")
+            log.add(
+                str(path),
+                "",
+                "is a folder, not a file",
+                "a case study is a text file, raw/<case-id>.txt; move or rename the folder",
+            )
             folders.add(path.stem)
         else:
             files[path.stem] = path
@@ -423,22 +487,37 @@ def _entries(folder: Path, suffix: str) -> list[tuple[Path, bool]]:
     return [(folder / name, is_folder) for name, is_folder in sorted(found)]
 
 
-def _check_case_rows(data_dir: Path, case_rows: dict[str, dict], cases_read: bool, raw_files: dict[str, Path],
-                     raw_folders: set[str], log: ProblemLog) -> None:
+def _check_case_rows(
+    data_dir: Path,
+    case_rows: dict[str, dict],
+    cases_read: bool,
+    raw_files: dict[str, Path],
+    raw_folders: set[str],
+    log: ProblemLog,
+) -> None:
     """Every raw text has a row in cases.csv (when it could be read) and every row a raw text."""
     raw_dir = data_dir / "raw"
     for stem, path in raw_files.items() if cases_read else ():
         if stem not in case_rows:
-            log.add(str(path), "", f"raw text has no row in cases.csv (case id {stem!r})",
-                    f"add a row with case_id '{stem}' to {data_dir / 'cases.csv'}")
+            log.add(
+                str(path),
+                "",
+                f"raw text has no row in cases.csv (case id {stem!r})",
+                f"add a row with case_id '{stem}' to {data_dir / 'cases.csv'}",
+            )
     for cid, rec in case_rows.items() if raw_files or raw_folders else ():  # else: "no raw texts", once
         if cid not in raw_files and cid not in raw_folders:
-            log.add(str(data_dir / "cases.csv"), f"row {rec['_row']}", f"case {cid!r} has no raw text",
-                    f"add {raw_dir / (cid + '.txt')}")
+            log.add(
+                str(data_dir / "cases.csv"),
+                f"row {rec['_row']}",
+                f"case {cid!r} has no raw text",
+                f"add {raw_dir / (cid + '.txt')}",
+            )
 
 
-def _check_parsed(data_dir: Path, path: Path, rec: dict, parsed: parsecache.CaseUnits, codebook: Codebook,
-                  log: ProblemLog) -> None:
+def _check_parsed(
+    data_dir: Path, path: Path, rec: dict, parsed: parsecache.CaseUnits, codebook: Codebook, log: ProblemLog
+) -> None:
     """The case's row agrees with its document, and its headings with the codebook's elements.
 
     A text that gave no units, or a codebook without elements, has its problems reported already:
@@ -447,31 +526,46 @@ def _check_parsed(data_dir: Path, path: Path, rec: dict, parsed: parsecache.Case
     cases_csv = str(data_dir / "cases.csv")
     title = parsed.title and not caseformat.CONTROL_RE.search(parsed.title)  # else reported as a character
     if title and parsed.title != " ".join(str(rec["title"]).split()):
-        log.add(cases_csv, f"row {rec['_row']}",
-                f"title {rec['title']!r} differs from the document's title {parsed.title!r}",
-                "copy the title from the raw text")
+        log.add(
+            cases_csv,
+            f"row {rec['_row']}",
+            f"title {rec['title']!r} differs from the document's title {parsed.title!r}",
+            "copy the title from the raw text",
+        )
     if rec["published"] and parsed.published and rec["published"] != parsed.published:
-        log.add(cases_csv, f"row {rec['_row']}",
-                f"published {rec['published']!r} differs from the document's date {parsed.published!r}")
+        log.add(
+            cases_csv,
+            f"row {rec['_row']}",
+            f"published {rec['published']!r} differs from the document's date {parsed.published!r}",
+        )
     if not len(parsed) or not codebook.elements:
         return
     present = {h for _, h, _ in parsed.headings} | {s for s, _, _ in caseformat.SECTIONS}
     for section, heading, line in parsed.headings:
         if section in ELEMENT_SECTIONS and heading not in codebook.heading_to_element:
-            log.add(str(path), f"line {line}", f"heading {heading!r} matches no element in the codebook",
-                    "fix the heading or add it as an element's 'heading' in codebook.yml")
+            log.add(
+                str(path),
+                f"line {line}",
+                f"heading {heading!r} matches no element in the codebook",
+                "fix the heading or add it as an element's 'heading' in codebook.yml",
+            )
     for heading, element in codebook.heading_to_element.items():
         if heading not in present:
-            log.add(str(path), "", f"missing the heading {heading!r} (element {element!r})",
-                    "a case study in this format has one heading per 7S element")
+            log.add(
+                str(path),
+                "",
+                f"missing the heading {heading!r} (element {element!r})",
+                "a case study in this format has one heading per 7S element",
+            )
 
 
 def _units_frame(columns: dict[str, list], codebook: Codebook) -> pd.DataFrame:
     """The units table from the parsed columns, typed, in ``UNIT_COLUMNS`` order."""
     # Column lists straight into the frame: no per-unit dicts to take apart.
     units = pd.DataFrame({c: columns[c] for c in UNIT_COLUMNS if c not in ("heading_element", "words")})
-    units["heading_element"] = pd.Categorical(units["heading"].map(codebook.heading_to_element),
-                                              dtype=codebook.element_dtype())
+    units["heading_element"] = pd.Categorical(
+        units["heading"].map(codebook.heading_to_element), dtype=codebook.element_dtype()
+    )
     units["words"] = np.asarray(columns["words"], dtype=int)
     units["kind"] = pd.Categorical(units["kind"], categories=list(UNIT_KINDS))
     known_dimension = units["dimension"].isin(codebook.dimensions)
@@ -533,25 +627,40 @@ def _load_data(data_dir: Path, log: ProblemLog) -> Corpus | None:
         for name, values in unit_columns.items():
             columns[name] += values
         short = rec["short_name"] or cid
-        columns["citation"] += map(citation, repeat(short, len(parsed)), unit_columns["kind"],
-                                   unit_columns["para"], unit_columns["number"])
+        columns["citation"] += map(
+            citation, repeat(short, len(parsed)), unit_columns["kind"], unit_columns["para"], unit_columns["number"]
+        )
     units = _units_frame(columns, codebook)
 
     # Codings of a case without units, of a codebook without codes or by coders without a registry
     # are not reported one by one: the missing piece is reported once, above.
     absent = (set(raw_files) | raw_folders | set(case_rows)) - set(columns["case_id"])
     typed = read_coding_files(data_dir / "codings", log)
-    typed = check_codings(typed, units, codebook.codes, coders, log, absent_cases=absent,
-                          without_codebook=codebook.codes.empty, without_registry=coders.empty)
+    typed = check_codings(
+        typed,
+        units,
+        codebook.codes,
+        coders,
+        log,
+        absent_cases=absent,
+        without_codebook=codebook.codes.empty,
+        without_registry=coders.empty,
+    )
     structure = derive_structure_codings(units, codebook.heading_to_element)
     codings = pd.concat([structure, typed[CODING_COLUMNS]], ignore_index=True)
     cases = cases.drop(columns=["_row"]).reset_index(drop=True)
     link_rows = read_link_files(data_dir / "links", log)
-    links = check_links(link_rows, units, codebook.codes, coders, dict(zip(codebook.relations["id"],
-                        codebook.relations["definition"])), dict(zip(cases["case_id"], cases["short_name"])), log,
-                        absent_cases=absent)
-    return Corpus(cases, units, codebook.codes, codings.reset_index(drop=True), coders, codebook, data_dir, raw,
-                  links)
+    links = check_links(
+        link_rows,
+        units,
+        codebook.codes,
+        coders,
+        dict(zip(codebook.relations["id"], codebook.relations["definition"])),
+        dict(zip(cases["case_id"], cases["short_name"])),
+        log,
+        absent_cases=absent,
+    )
+    return Corpus(cases, units, codebook.codes, codings.reset_index(drop=True), coders, codebook, data_dir, raw, links)
 
 
 def load_corpus(path: str | Path | None = None) -> Corpus:

@@ -38,7 +38,8 @@ def frame_html(frame: pd.DataFrame) -> str:
     general one. Everything from the data is escaped.
 
     >>> print(frame_html(pd.DataFrame({"case": ["<b>"], "n": [1]})))  # doctest: +ELLIPSIS
-    <div class="lspkit-scroll">...<td class="data row0 col0 text" >&lt;b&gt;</td>...<td class="data row0 col1 num" >1</td>...
+    <div class="lspkit-scroll">...<td class="data row0 col0 text" >&lt;b&gt;</td>...
+    ...<td class="data row0 col1 num" >1</td>...
     >>> print(frame_html(pd.DataFrame({"n": []}).rename_axis("x")))
     <p class="lspkit-empty">No rows: nothing in the data meets this table's condition for these parameters.</p>
     """
@@ -47,8 +48,9 @@ def frame_html(frame: pd.DataFrame) -> str:
     from pandas.io.formats.style import Styler
 
     numeric = [pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in frame.dtypes]
-    classes = pd.DataFrame([["num" if n else "text" for n in numeric]] * len(frame), index=frame.index,
-                           columns=frame.columns)
+    classes = pd.DataFrame(
+        [["num" if n else "text" for n in numeric]] * len(frame), index=frame.index, columns=frame.columns
+    )
     styler = Styler(frame, uuid_len=0, cell_ids=False, table_attributes='class="lspkit-table"')
     styler.set_td_classes(classes)
     styler.format(precision=3, na_rep="–", escape="html")
@@ -81,5 +83,6 @@ def setup_notebook() -> None:
     if shell is not None:
         shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, frame_html)
         shell.run_line_magic("matplotlib", "inline")
-        shell.run_line_magic("config", "InlineBackend.print_figure_kwargs = "
-                             "{'bbox_inches': 'tight', 'metadata': {'Software': None}}")
+        shell.run_line_magic(
+            "config", "InlineBackend.print_figure_kwargs = {'bbox_inches': 'tight', 'metadata': {'Software': None}}"
+        )

@@ -38,8 +38,17 @@ Finished = tuple[Job, "str | None", "dict | None", float]
 class Executor(Protocol):
     """Runs ``jobs`` (notebooks in ``notebooks_dir``) on ``workers`` at once; yields each as it finishes."""
 
-    def __call__(self, jobs: list[Job], *, notebooks_dir: Path, workers: int, kernel_name: str | None,
-                 fresh_kernels: bool, timeout: float | None, **options: Any) -> Iterator[Finished]: ...
+    def __call__(
+        self,
+        jobs: list[Job],
+        *,
+        notebooks_dir: Path,
+        workers: int,
+        kernel_name: str | None,
+        fresh_kernels: bool,
+        timeout: float | None,
+        **options: Any,
+    ) -> Iterator[Finished]: ...
 
 
 def clean_notebook(nb: Any) -> Any:
@@ -57,8 +66,13 @@ def clean_notebook(nb: Any) -> Any:
     return nb
 
 
-def execute_job(source: Path, parameters: Mapping[str, Any], kernel_name: str | None = None,
-                warm_kernel: Any = None, timeout: float | None = 600) -> tuple[str | None, dict | None, float]:
+def execute_job(
+    source: Path,
+    parameters: Mapping[str, Any],
+    kernel_name: str | None = None,
+    warm_kernel: Any = None,
+    timeout: float | None = 600,
+) -> tuple[str | None, dict | None, float]:
     """Execute one notebook; return (executed notebook as JSON text, error or None, seconds).
 
     The notebook text is cleaned of timestamps (:func:`clean_notebook`) when the run succeeded and
@@ -82,13 +96,23 @@ def execute_job(source: Path, parameters: Mapping[str, Any], kernel_name: str | 
     error = None
     try:
         try:
-            pm.execute_notebook(str(source), tmp, parameters=dict(parameters), kernel_name=kernel_name,
-                                engine_name=kernels.ensure_registered(), warm_kernel=warm_kernel,
-                                progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-                                execution_timeout=timeout)
+            pm.execute_notebook(
+                str(source),
+                tmp,
+                parameters=dict(parameters),
+                kernel_name=kernel_name,
+                engine_name=kernels.ensure_registered(),
+                warm_kernel=warm_kernel,
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=timeout,
+            )
         except PapermillExecutionError as exc:
-            error = {"cell": f"cell {exc.cell_index + 1} (In [{exc.exec_count}])",
-                     "message": f"{exc.ename}: {exc.evalue}".strip()}
+            error = {
+                "cell": f"cell {exc.cell_index + 1} (In [{exc.exec_count}])",
+                "message": f"{exc.ename}: {exc.evalue}".strip(),
+            }
         except Exception as exc:  # kernel died, timed out, notebook unreadable: report, don't crash the batch
             error = {"cell": "", "message": f"{type(exc).__name__}: {exc}".strip()}
         try:
@@ -107,8 +131,14 @@ def _kernel_of(path: Path) -> str:
     return nb.get("metadata", {}).get("kernelspec", {}).get("name", "python3")
 
 
-def _local_executor(jobs: list[Job], notebooks_dir: Path, workers: int, kernel_name: str | None,
-                    fresh_kernels: bool, timeout: float | None) -> Iterator[tuple[Job, str | None, dict | None, float]]:
+def _local_executor(
+    jobs: list[Job],
+    notebooks_dir: Path,
+    workers: int,
+    kernel_name: str | None,
+    fresh_kernels: bool,
+    timeout: float | None,
+) -> Iterator[tuple[Job, str | None, dict | None, float]]:
     """Run jobs on ``workers`` threads; each thread keeps one warm kernel (or starts one per job)."""
     from .kernels import WarmKernel
 
@@ -121,8 +151,9 @@ def _local_executor(jobs: list[Job], notebooks_dir: Path, workers: int, kernel_n
         warm = None
         try:
             if not fresh_kernels:
-                warm = WarmKernel(kernel_name or _kernel_of(notebooks_dir / f"{jobs[0].notebook}.ipynb"),
-                                  cwd=notebooks_dir)
+                warm = WarmKernel(
+                    kernel_name or _kernel_of(notebooks_dir / f"{jobs[0].notebook}.ipynb"), cwd=notebooks_dir
+                )
             if warm is not None:
                 try:  # overlaps the kernel's start-up and imports with this process's own
                     warm.preload(PRELOAD)
@@ -134,8 +165,13 @@ def _local_executor(jobs: list[Job], notebooks_dir: Path, workers: int, kernel_n
                 except queue.Empty:
                     return
                 try:
-                    text, error, seconds = execute_job(notebooks_dir / f"{job.notebook}.ipynb", job.parameters,
-                                                       kernel_name=kernel_name, warm_kernel=warm, timeout=timeout)
+                    text, error, seconds = execute_job(
+                        notebooks_dir / f"{job.notebook}.ipynb",
+                        job.parameters,
+                        kernel_name=kernel_name,
+                        warm_kernel=warm,
+                        timeout=timeout,
+                    )
                 except Exception as exc:  # never lose a job silently
                     text, error, seconds = None, {"cell": "", "message": f"{type(exc).__name__}: {exc}"}, 0.0
                 done.put((job, text, error, seconds))
@@ -162,8 +198,9 @@ def _local_executor(jobs: list[Job], notebooks_dir: Path, workers: int, kernel_n
         t.join()
 
 
-def _remote_job(notebook_text: str, name: str, parameters: Mapping[str, Any], kernel_name: str | None,
-                timeout: float | None) -> tuple[str | None, dict | None, float]:
+def _remote_job(
+    notebook_text: str, name: str, parameters: Mapping[str, Any], kernel_name: str | None, timeout: float | None
+) -> tuple[str | None, dict | None, float]:
     """What a Dask worker runs: the notebook arrives as text, the executed notebook leaves as text."""
     with tempfile.TemporaryDirectory(prefix="job-", dir=scratch_dir()) as tmp:
         source = Path(tmp) / f"{name}.ipynb"
@@ -171,9 +208,15 @@ def _remote_job(notebook_text: str, name: str, parameters: Mapping[str, Any], ke
         return execute_job(source, parameters, kernel_name=kernel_name, timeout=timeout)
 
 
-def _dask_executor(jobs: list[Job], notebooks_dir: Path, workers: int, kernel_name: str | None,
-                   fresh_kernels: bool, timeout: float | None,
-                   scheduler: str | None = None) -> Iterator[tuple[Job, str | None, dict | None, float]]:
+def _dask_executor(
+    jobs: list[Job],
+    notebooks_dir: Path,
+    workers: int,
+    kernel_name: str | None,
+    fresh_kernels: bool,
+    timeout: float | None,
+    scheduler: str | None = None,
+) -> Iterator[tuple[Job, str | None, dict | None, float]]:
     """Run jobs as tasks on a Dask distributed cluster (``scheduler``), or on a local one if None.
 
     Each task gets the notebook's text and its parameters, and returns the executed notebook's text;
@@ -184,8 +227,9 @@ def _dask_executor(jobs: list[Job], notebooks_dir: Path, workers: int, kernel_na
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
-        raise LspkitError([Problem("option --executor", "dask", "Dask is not installed",
-                                   "pip install 'lspkit[dask]'")]) from None
+        raise LspkitError(
+            [Problem("option --executor", "dask", "Dask is not installed", "pip install 'lspkit[dask]'")]
+        ) from None
     cluster = None
     if scheduler:
         client = Client(scheduler, timeout="30s")
@@ -195,16 +239,28 @@ def _dask_executor(jobs: list[Job], notebooks_dir: Path, workers: int, kernel_na
     try:
         futures = {}
         for job in jobs:
-            text = (notebooks_dir / f"{job.notebook}.ipynb").read_text(encoding="utf-8")
-            future = client.submit(_remote_job, text, job.notebook, job.parameters, kernel_name, timeout,
-                                   key=f"lspkit-run-{job.name}-{time.time_ns()}", pure=False)
+            source_text = (notebooks_dir / f"{job.notebook}.ipynb").read_text(encoding="utf-8")
+            future = client.submit(
+                _remote_job,
+                source_text,
+                job.notebook,
+                job.parameters,
+                kernel_name,
+                timeout,
+                key=f"lspkit-run-{job.name}-{time.time_ns()}",
+                pure=False,
+            )
             futures[future] = job
         for future in as_completed(list(futures)):
             job = futures[future]
             try:
                 text, error, seconds = future.result()
             except Exception as exc:  # the worker died or could not run the task
-                text, error, seconds = None, {"cell": "", "message": f"on the Dask worker: {type(exc).__name__}: {exc}"}, 0.0
+                text, error, seconds = (
+                    None,
+                    {"cell": "", "message": f"on the Dask worker: {type(exc).__name__}: {exc}"},
+                    0.0,
+                )
             yield job, text, error, seconds
     finally:
         client.close()
@@ -212,9 +268,9 @@ def _dask_executor(jobs: list[Job], notebooks_dir: Path, workers: int, kernel_na
             cluster.close()
 
 
-EXECUTORS: dict[str, Executor] = {"local": _local_executor, "dask": _dask_executor}
+EXECUTORS: dict[str, Callable[..., Iterator[Finished]]] = {"local": _local_executor, "dask": _dask_executor}
 
 
-def register_executor(name: str, executor: Executor) -> None:
+def register_executor(name: str, executor: Executor | Callable[..., Iterator[Finished]]) -> None:
     """Make ``executor`` available as ``lspkit run --executor NAME`` (and ``run_batch(executor=NAME)``)."""
     EXECUTORS[name] = executor

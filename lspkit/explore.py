@@ -34,8 +34,10 @@ from . import analysis, plots
 from .corpus import Corpus
 
 ALL = "(all codes)"
-WIDGET_FALLBACK = ("The interactive explorer needs a live Jupyter front end with ipywidgets (JupyterLab); "
-                   "the explorer below works on any page.")
+WIDGET_FALLBACK = (
+    "The interactive explorer needs a live Jupyter front end with ipywidgets (JupyterLab); "
+    "the explorer below works on any page."
+)
 
 
 def render(corpus: Corpus, case_id: str, code: str | None, coder: str) -> tuple[pd.DataFrame, Figure]:
@@ -62,8 +64,11 @@ def explorer(corpus: Corpus):
 
     case = widgets.Dropdown(options=list(zip(corpus.cases["short_name"], corpus.case_ids)), description="Case")
     code = widgets.Dropdown(options=code_options(corpus), description="Code")
-    coder = widgets.Dropdown(options=corpus.coder_ids, value="researcher" if "researcher" in corpus.coder_ids
-                             else corpus.coder_ids[0], description="Coder")
+    coder = widgets.Dropdown(
+        options=corpus.coder_ids,
+        value="researcher" if "researcher" in corpus.coder_ids else corpus.coder_ids[0],
+        description="Coder",
+    )
 
     def show(case_id: str, code_id: str, coder_id: str) -> None:
         table, fig = render(corpus, case_id, code_id, coder_id)
@@ -86,6 +91,7 @@ def show_explorer(corpus: Corpus) -> None:
 
 
 # -- the static explorer -----------------------------------------------------------------------
+
 
 def _json_for_script(value: Any) -> str:
     """JSON that cannot end or open a tag inside ``<script>``: ``<``, ``>`` and ``&`` as escapes.
@@ -139,8 +145,9 @@ def explorer_data(corpus: Corpus, coders: Iterable[str] | None = None) -> dict[s
     for coder in coders:
         for code in order:
             found = analysis.retrieve(corpus, code=code, coder=coder, kinds=analysis.EVIDENCE_KINDS)
-            for case, unit_id, code_id, memo in zip(found["case_id"], found["unit_id"], found["code_id"],
-                                                    found["memo"]):
+            for case, unit_id, code_id, memo in zip(
+                found["case_id"], found["unit_id"], found["code_id"], found["memo"]
+            ):
                 memo = "" if pd.isna(memo) else str(memo)
                 rows[case].setdefault(coder, {}).setdefault(code, []).append([unit_id, code_id, memo])
                 if unit_id not in units:
@@ -151,8 +158,9 @@ def explorer_data(corpus: Corpus, coders: Iterable[str] | None = None) -> dict[s
     return {
         "cases": [[c, str(s)] for c, s in zip(corpus.case_ids, corpus.cases["short_name"])],
         "codes": [[c, str(codes.at[c, "label"]), str(codes.at[c, "kind"]), dimension[c]] for c in order],
-        "coders": [[c, _coder_label(c, str(registry.at[c, "kind"])), str(registry.at[c, "description"])]
-                   for c in coders],
+        "coders": [
+            [c, _coder_label(c, str(registry.at[c, "kind"])), str(registry.at[c, "description"])] for c in coders
+        ],
         "default_coder": "researcher" if "researcher" in coders else coders[0],
         "elements": list(corpus.elements),
         "palette": [[d, c] for d, c in plots.PALETTE.items()],
@@ -316,12 +324,14 @@ def static_explorer(corpus: Corpus, coders: Iterable[str] | None = None) -> str:
     True
     """
     payload = _json_for_script(explorer_data(corpus, coders))
-    return "".join([
-        '<div class="lsx">',
-        f"<style>{_CSS.strip()}</style>",
-        "<noscript><p>The explorer needs JavaScript; in Python, <code>lspkit.analysis.retrieve</code> "
-        "lists the same units and <code>lspkit.analysis.element_profile</code> gives the profile.</p></noscript>",
-        f'<script type="application/json" class="lsx-data">{payload}</script>',
-        f"<script>{_JS.strip()}</script>",
-        "</div>",
-    ])
+    return "".join(
+        [
+            '<div class="lsx">',
+            f"<style>{_CSS.strip()}</style>",
+            "<noscript><p>The explorer needs JavaScript; in Python, <code>lspkit.analysis.retrieve</code> "
+            "lists the same units and <code>lspkit.analysis.element_profile</code> gives the profile.</p></noscript>",
+            f'<script type="application/json" class="lsx-data">{payload}</script>',
+            f"<script>{_JS.strip()}</script>",
+            "</div>",
+        ]
+    )

@@ -49,21 +49,33 @@ def balance_findings(bal: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFram
 
     >>> bal = pd.DataFrame({"case_id": ["a", "b"], "units_of": ["narrative"] * 2, "transformational": [10, 7],
     ...                     "transactional": [9, 12], "balance_index": [1 / 19, -5 / 19]})
-    >>> balance_findings(bal, {"a": "A", "b": "B"})["finding"].tolist()[:2]
-    ['In its narrative, A is close to even (+0.05: 10 transformational against 9 transactional units).', 'In its narrative, B leans transactional (-0.26: 7 transformational against 12 transactional units).']
+    >>> for sentence in balance_findings(bal, {"a": "A", "b": "B"})["finding"].tolist()[:2]:
+    ...     print(sentence)
+    In its narrative, A is close to even (+0.05: 10 transformational against 9 transactional units).
+    In its narrative, B leans transactional (-0.26: 7 transformational against 12 transactional units).
     """
     rows = []
     for units_of, part in bal.groupby("units_of", sort=False):
         for r in part.itertuples(index=False):
-            rows.append((f"In its {units_of}, {names.get(r.case_id, r.case_id)} {balance_wording(r.balance_index)} "
-                         f"({r.balance_index:+.2f}: {r.transformational} transformational against {r.transactional} "
-                         "transactional units).", f"balance, {units_of}"))
+            rows.append(
+                (
+                    f"In its {units_of}, {names.get(r.case_id, r.case_id)} {balance_wording(r.balance_index)} "
+                    f"({r.balance_index:+.2f}: {r.transformational} transformational against {r.transactional} "
+                    "transactional units).",
+                    f"balance, {units_of}",
+                )
+            )
         known = part.dropna(subset=["balance_index"])
         if len(known) > 1 and known["balance_index"].nunique() > 1:
             hi, lo = known.loc[known["balance_index"].idxmax()], known.loc[known["balance_index"].idxmin()]
-            rows.append((f"In the {units_of}, {names.get(hi['case_id'], hi['case_id'])} is the most transformational "
-                         f"account ({hi['balance_index']:+.2f}) and {names.get(lo['case_id'], lo['case_id'])} the most "
-                         f"transactional ({lo['balance_index']:+.2f}).", f"balance, {units_of}"))
+            rows.append(
+                (
+                    f"In the {units_of}, {names.get(hi['case_id'], hi['case_id'])} is the most transformational "
+                    f"account ({hi['balance_index']:+.2f}) and {names.get(lo['case_id'], lo['case_id'])} the most "
+                    f"transactional ({lo['balance_index']:+.2f}).",
+                    f"balance, {units_of}",
+                )
+            )
     return _frame(rows)
 
 
@@ -77,14 +89,24 @@ def theme_findings(meta: pd.DataFrame, names: Mapping[str, str], top: int = 3) -
     if not k or meta.empty:
         return _frame(rows)
     everywhere = meta[meta["n_cases"] == k]
-    rows.append((f"{len(everywhere)} of the {len(meta)} themes recur in all {k} cases"
-                 + (f": {', '.join(everywhere['label'])}." if len(everywhere) else "."), "theme meta-matrix"))
+    rows.append(
+        (
+            f"{len(everywhere)} of the {len(meta)} themes recur in all {k} cases"
+            + (f": {', '.join(everywhere['label'])}." if len(everywhere) else "."),
+            "theme meta-matrix",
+        )
+    )
     shared = everywhere.sort_values("total_units", ascending=False, kind="stable").head(top)
     for theme_id, r in shared.iterrows():
         counts = r[cases].astype(int)
         lead = counts.idxmax()
-        rows.append((f"{r['label']} rests on {int(r['total_units'])} units in all; {names[lead]} gives it "
-                     f"{int(counts[lead])} of them.", str(theme_id)))
+        rows.append(
+            (
+                f"{r['label']} rests on {int(r['total_units'])} units in all; {names[lead]} gives it "
+                f"{int(counts[lead])} of them.",
+                str(theme_id),
+            )
+        )
     for case_id in cases:
         own = meta[(meta["n_cases"] == 1) & (meta[case_id] > 0)]
         if len(own) and k > 1:
@@ -102,5 +124,12 @@ def departure_findings(disagreements: pd.DataFrame, coders: tuple[str, str]) -> 
     a, b = coders
     only_b = int((disagreements["applied_by"] == b).sum())
     only_a = int((disagreements["applied_by"] == a).sum())
-    return _frame([(f"In {only_b} element decision(s) {b} gives an element that {a} does not, and in {only_a} "
-                    f"{a} gives one that {b} does not.", "disagreements")])
+    return _frame(
+        [
+            (
+                f"In {only_b} element decision(s) {b} gives an element that {a} does not, and in {only_a} "
+                f"{a} gives one that {b} does not.",
+                "disagreements",
+            )
+        ]
+    )

@@ -76,9 +76,12 @@ class WarmKernel:
     def _start(self) -> None:
         # IPC sockets in a private temporary folder: no open TCP ports, and no warning about them.
         self._sockets = tempfile.mkdtemp(prefix="kernel-", dir=scratch_dir())
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
-                                     ip=os.path.join(self._sockets, "kernel"),
-                                     connection_file=os.path.join(self._sockets, "kernel.json"))
+        self.km = AsyncKernelManager(
+            kernel_name=self.kernel_name,
+            transport="ipc",
+            ip=os.path.join(self._sockets, "kernel"),
+            connection_file=os.path.join(self._sockets, "kernel.json"),
+        )
         # No IPython history database: the reset restarts the execution counter, and a line number
         # stored twice makes IPython print "Session/line number was not unique" into a cell's output.
         run_sync(self.km.start_kernel)(cwd=self.cwd, extra_arguments=["--HistoryManager.enabled=False"])
@@ -97,8 +100,9 @@ class WarmKernel:
         kc.start_channels()
         try:
             run_sync(kc.wait_for_ready)(timeout=self.startup_timeout)
-            reply = run_sync(kc.execute_interactive)(RESET_CODE, silent=True, store_history=False,
-                                                     timeout=self.startup_timeout)
+            reply = run_sync(kc.execute_interactive)(
+                RESET_CODE, silent=True, store_history=False, timeout=self.startup_timeout
+            )
             if reply["content"]["status"] != "ok":
                 raise RuntimeError(f"could not reset kernel: {reply['content'].get('evalue')}")
         finally:
@@ -174,12 +178,13 @@ class _WarmClient(PapermillNotebookClient):
     # nbclient's synchronous setup calls this wrapper, bound to the base class's coroutine.
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
-    def execute(self, **kwargs: Any):
+    def execute(self, **kwargs: Any) -> Any:
         try:
             return super().execute(**kwargs)
         finally:
-            if self.kc is not None:
-                self.kc.stop_channels()
+            kc: Any = getattr(self, "kc", None)
+            if kc is not None:
+                kc.stop_channels()
                 self.kc = None
 
 
@@ -188,13 +193,29 @@ class WarmKernelEngine(NBClientEngine):
     of the same kind that is shut down immediately afterwards."""
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                 stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+    def execute_managed_notebook(
+        cls,
+        nb_man,
+        kernel_name,
+        log_output=False,
+        stdout_file=None,
+        stderr_file=None,
+        start_timeout=60,
+        execution_timeout=None,
+        **kwargs,
+    ):
         warm: WarmKernel | None = kwargs.pop("warm_kernel", None)
         kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-        final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
-                             kernel_name=kernel_name, log=logger, log_output=log_output,
-                             stdout_file=stdout_file, stderr_file=stderr_file)
+        final = merge_kwargs(
+            kwargs,
+            timeout=execution_timeout,
+            startup_timeout=start_timeout,
+            kernel_name=kernel_name,
+            log=logger,
+            log_output=log_output,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
+        )
         if warm is None:
             once = WarmKernel(kernel_name, cwd=kwargs.get("cwd"), startup_timeout=start_timeout)
             try:

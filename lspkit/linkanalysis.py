@@ -79,15 +79,22 @@ def link_matrix(corpus: Corpus, coder: str = "researcher", *, cross: bool | None
         empty = pd.DataFrame({c: pd.Series(dtype=object if i < 3 else "int64") for i, c in enumerate(columns)})
         empty.attrs["empty"] = f"No links: coder {coder!r} has recorded none here."
         return empty
-    counts = (links.groupby(["case_id", "source", "target", "evidence"]).size()
-              .unstack("evidence", fill_value=0).reindex(columns=["explicit", "inferred"], fill_value=0))
+    counts = (
+        links.groupby(["case_id", "source", "target", "evidence"])
+        .size()
+        .unstack("evidence", fill_value=0)
+        .reindex(columns=["explicit", "inferred"], fill_value=0)
+    )
     counts["links"] = counts["explicit"] + counts["inferred"]
     out = counts.reset_index()
     out.columns.name = None
     order = {e: i for i, e in enumerate(_element_order(corpus))}
     case_order = {c: i for i, c in enumerate(corpus.case_ids)}
-    out = out.sort_values(["case_id", "source", "target"], key=lambda s: s.map(case_order if s.name == "case_id"
-                                                                                else order), kind="stable")
+    out = out.sort_values(
+        ["case_id", "source", "target"],
+        key=lambda s: s.map(case_order if s.name == "case_id" else order),
+        kind="stable",
+    )
     return out[columns].astype({"explicit": "int64", "inferred": "int64", "links": "int64"}).reset_index(drop=True)
 
 
@@ -113,18 +120,37 @@ def link_summary(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
     rows = []
     for case_id in corpus.case_ids:
         here = links["case_id"] == case_id
-        rows.append({"case_id": case_id, "links": int(here.sum()), "cross_dimension": int((here & cross).sum()),
-                     "to_transactional": int((here & cross & one_way & tf_source).sum()),
-                     "to_transformational": int((here & cross & one_way & ~tf_source).sum()),
-                     "mutual": int((here & cross & ~one_way).sum()),
-                     "explicit": int((here & (links["evidence"] == "explicit")).sum()),
-                     "inferred": int((here & (links["evidence"] == "inferred")).sum()),
-                     "achieved": int((here & (links["status"] == "achieved")).sum()),
-                     "in_progress": int((here & (links["status"] == "in_progress")).sum()),
-                     "aim": int((here & (links["status"] == "aim")).sum())})
-    return pd.DataFrame(rows, columns=["case_id", "links", "cross_dimension", "to_transactional",
-                                       "to_transformational", "mutual", "explicit", "inferred", "achieved",
-                                       "in_progress", "aim"])
+        rows.append(
+            {
+                "case_id": case_id,
+                "links": int(here.sum()),
+                "cross_dimension": int((here & cross).sum()),
+                "to_transactional": int((here & cross & one_way & tf_source).sum()),
+                "to_transformational": int((here & cross & one_way & ~tf_source).sum()),
+                "mutual": int((here & cross & ~one_way).sum()),
+                "explicit": int((here & (links["evidence"] == "explicit")).sum()),
+                "inferred": int((here & (links["evidence"] == "inferred")).sum()),
+                "achieved": int((here & (links["status"] == "achieved")).sum()),
+                "in_progress": int((here & (links["status"] == "in_progress")).sum()),
+                "aim": int((here & (links["status"] == "aim")).sum()),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "case_id",
+            "links",
+            "cross_dimension",
+            "to_transactional",
+            "to_transformational",
+            "mutual",
+            "explicit",
+            "inferred",
+            "achieved",
+            "in_progress",
+            "aim",
+        ],
+    )
 
 
 def _count(n: int, noun: str) -> str:
@@ -133,7 +159,7 @@ def _count(n: int, noun: str) -> str:
 
 def _cites(citations: Sequence[str], short: str) -> str:
     """Citations of several links of one case, the case's name once: 'Bolton ¶9; ¶12'."""
-    parts = [c[len(short):].lstrip(", ") if i and c.startswith(short) else c for i, c in enumerate(citations)]
+    parts = [c[len(short) :].lstrip(", ") if i and c.startswith(short) else c for i, c in enumerate(citations)]
     return "; ".join(parts)
 
 
@@ -157,39 +183,72 @@ def link_findings(corpus: Corpus, coder: str = "researcher", *, top: int = 3) ->
         if s["links"] == 0:
             rows.append((case_id, f"{name}: the coder {coder!r} has recorded no links.", "link summary"))
             continue
-        ways = [f"{s['to_transactional']} from transformational to transactional practice",
-                f"{s['to_transformational']} from transactional to transformational practice"]
+        ways = [
+            f"{s['to_transactional']} from transformational to transactional practice",
+            f"{s['to_transformational']} from transactional to transformational practice",
+        ]
         if s["mutual"]:
             ways.append(f"{s['mutual']} mutual")
-        rows.append((case_id, f"{name}: {s['cross_dimension']} of its {s['links']} links join the two dimensions "
-                     f"({'; '.join(ways)}).", "link summary"))
+        rows.append(
+            (
+                case_id,
+                f"{name}: {s['cross_dimension']} of its {s['links']} links join the two dimensions "
+                f"({'; '.join(ways)}).",
+                "link summary",
+            )
+        )
         part = links[links["case_id"] == case_id]
         if part.empty:
             continue
-        kinds = (part.groupby(["source", "target", "relation"], sort=False)
-                 .agg(n=("link_id", "size"), cites=("citation", list)).reset_index()
-                 .sort_values("n", ascending=False, kind="stable").head(top))
-        listed = [f"{labels.get(k.source, k.source)} → {labels.get(k.target, k.target)} ({k.relation.replace('_', ' ')}, "
-                  f"{k.n} link{'s' if k.n > 1 else ''}: {_cites(k.cites, name)})" for k in kinds.itertuples()]
+        kinds = (
+            part.groupby(["source", "target", "relation"], sort=False)
+            .agg(n=("link_id", "size"), cites=("citation", list))
+            .reset_index()
+            .sort_values("n", ascending=False, kind="stable")
+            .head(top)
+        )
+        listed = [
+            f"{labels.get(k.source, k.source)} → {labels.get(k.target, k.target)} ({k.relation.replace('_', ' ')}, "
+            f"{k.n} link{'s' if k.n > 1 else ''}: {_cites(k.cites, name)})"
+            for k in kinds.itertuples()
+        ]
         if kinds["n"].max() > 1:
             opening = f"{name}: the kinds of cross-dimension link it records most often are "
         else:
-            opening = (f"{name}: no kind of cross-dimension link occurs twice; the first {len(listed)} in the "
-                       "document are ")
+            opening = (
+                f"{name}: no kind of cross-dimension link occurs twice; the first {len(listed)} in the document are "
+            )
         rows.append((case_id, opening + "; ".join(listed) + ".", "link meta-matrix"))
         aims = part[part["status"] != "achieved"]
         if len(aims):
-            rows.append((case_id, f"{name}: {len(aims)} of the {len(part)} cross-dimension links are not yet achieved "
-                         f"practice ({_count(int((aims['status'] == 'aim').sum()), 'aim')}, "
-                         f"{int((aims['status'] == 'in_progress').sum())} in progress: {_cites(list(aims['citation']), name)}).",
-                         "links"))
+            rows.append(
+                (
+                    case_id,
+                    f"{name}: {len(aims)} of the {len(part)} cross-dimension links are not yet achieved "
+                    f"practice ({_count(int((aims['status'] == 'aim').sum()), 'aim')}, "
+                    f"{int((aims['status'] == 'in_progress').sum())} in progress: "
+                    f"{_cites(list(aims['citation']), name)}).",
+                    "links",
+                )
+            )
     if len(corpus.case_ids) > 1 and not links.empty:
         meta = link_meta_matrix(corpus, coder)
         everywhere = meta[meta["cases"] == len(corpus.case_ids)]
-        kinds_text = ", ".join(f"{labels.get(r.source, r.source)} → {labels.get(r.target, r.target)} "
-                               f"({r.relation.replace('_', ' ')})" for r in everywhere.itertuples()) or "none"
-        rows.append(("all cases", f"{len(everywhere)} of the {len(meta)} kinds of cross-dimension link (element pair and "
-                     f"relation) recur in all {len(corpus.case_ids)} cases: {kinds_text}.", "link meta-matrix"))
+        kinds_text = (
+            ", ".join(
+                f"{labels.get(r.source, r.source)} → {labels.get(r.target, r.target)} ({r.relation.replace('_', ' ')})"
+                for r in everywhere.itertuples()
+            )
+            or "none"
+        )
+        rows.append(
+            (
+                "all cases",
+                f"{len(everywhere)} of the {len(meta)} kinds of cross-dimension link (element pair and "
+                f"relation) recur in all {len(corpus.case_ids)} cases: {kinds_text}.",
+                "link meta-matrix",
+            )
+        )
     return pd.DataFrame(rows, columns=["case_id", "finding", "basis"])
 
 
@@ -201,9 +260,13 @@ def _ends(row) -> list[tuple[str, str]]:
     return steps
 
 
-def link_chains(corpus: Corpus, coder: str = "researcher", *,
-                thread: Literal["unit", "heading", "element"] = "unit",
-                max_steps: int = 6) -> pd.DataFrame:
+def link_chains(
+    corpus: Corpus,
+    coder: str = "researcher",
+    *,
+    thread: Literal["unit", "heading", "element"] = "unit",
+    max_steps: int = 6,
+) -> pd.DataFrame:
     """Chains of two or more links within a case, each link's target the next link's source.
 
     A chain follows one thread of practice. With ``thread="unit"`` (the default) two consecutive
@@ -218,8 +281,9 @@ def link_chains(corpus: Corpus, coder: str = "researcher", *,
     """
     links = _links(corpus, coder)
     if thread not in ("unit", "heading", "element"):
-        raise LspkitError([Problem("parameter thread", "", f"unknown thread {thread!r}",
-                                   "use 'unit', 'heading' or 'element'")])
+        raise LspkitError(
+            [Problem("parameter thread", "", f"unknown thread {thread!r}", "use 'unit', 'heading' or 'element'")]
+        )
     dims = dict(zip(corpus.codes["code_id"], corpus.codes["dimension"].astype(object)))
     heading = dict(zip(corpus.units["unit_id"], corpus.units["heading"]))
     rows = []
@@ -248,27 +312,43 @@ def link_chains(corpus: Corpus, coder: str = "researcher", *,
         maximal = [f for f in found if not any(len(g[1]) > len(f[1]) and _contained(f[1], g[1]) for g in found)]
         for elements, used in maximal:
             visited = {dims.get(e) for e in elements}
-            rows.append({"case_id": case_id, "path": ARROW.join(elements), "elements": elements, "steps": len(used),
-                         "links": " | ".join(part[i].link_id for i in used),
-                         "crosses": {"transformational", "transactional"} <= visited,
-                         "citations": " | ".join(part[i].citation for i in used)})
+            rows.append(
+                {
+                    "case_id": case_id,
+                    "path": ARROW.join(elements),
+                    "elements": elements,
+                    "steps": len(used),
+                    "links": " | ".join(part[i].link_id for i in used),
+                    "crosses": {"transformational", "transactional"} <= visited,
+                    "citations": " | ".join(part[i].citation for i in used),
+                }
+            )
     frame = pd.DataFrame(rows, columns=["case_id", "path", "elements", "steps", "links", "crosses", "citations"])
     frame = frame.astype({"steps": "int64", "crosses": bool})
-    frame.attrs["empty"] = (f"No chains: no two links of coder {coder!r} in a case follow on from each other"
-                            + (" while resting on a common unit." if thread == "unit" else "."))
+    frame.attrs["empty"] = f"No chains: no two links of coder {coder!r} in a case follow on from each other" + (
+        " while resting on a common unit." if thread == "unit" else "."
+    )
     case_order = {c: i for i, c in enumerate(corpus.case_ids)}
     frame = frame.assign(_c=frame["case_id"].map(case_order))
-    return (frame.sort_values(["_c", "steps", "links"], ascending=[True, False, True], kind="stable")
-            .drop(columns="_c").reset_index(drop=True))
+    return (
+        frame.sort_values(["_c", "steps", "links"], ascending=[True, False, True], kind="stable")
+        .drop(columns="_c")
+        .reset_index(drop=True)
+    )
 
 
 def _contained(short: tuple, long: tuple) -> bool:
     n = len(short)
-    return any(long[i:i + n] == short for i in range(len(long) - n + 1))
+    return any(long[i : i + n] == short for i in range(len(long) - n + 1))
 
 
-def link_meta_matrix(corpus: Corpus, coder: str = "researcher", *, cross: bool | None = True,
-                     by: Sequence[str] = ("source", "target", "relation")) -> pd.DataFrame:
+def link_meta_matrix(
+    corpus: Corpus,
+    coder: str = "researcher",
+    *,
+    cross: bool | None = True,
+    by: Sequence[str] = ("source", "target", "relation"),
+) -> pd.DataFrame:
     """Which kinds of link recur in which cases: one row per kind of link, one column per case.
 
     A kind of link is its ``by`` fields (element pair and relation by default). Each case's cell
@@ -296,7 +376,8 @@ def link_meta_matrix(corpus: Corpus, coder: str = "researcher", *, cross: bool |
         rows.append(row)
     frame = pd.DataFrame(rows, columns=["kind", *by, "cases", "links", *corpus.case_ids])
     return frame.sort_values(["cases", "links", "kind"], ascending=[False, False, True], kind="stable").reset_index(
-        drop=True)
+        drop=True
+    )
 
 
 def one_sided(corpus: Corpus, coder: str = "researcher", *, kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
@@ -323,19 +404,37 @@ def one_sided(corpus: Corpus, coder: str = "researcher", *, kinds: Sequence[str]
         if len(present) != 1:
             continue
         elements = [e for e in corpus.elements if e in set(group["code_id"]) and codes.loc[e, "dimension"] in present]
-        rows.append({"case_id": unit["case_id"], "unit_id": unit_id, "citation": unit["citation"],
-                     "dimension": present.pop(), "elements": ", ".join(elements), "text": unit["text"]})
+        rows.append(
+            {
+                "case_id": unit["case_id"],
+                "unit_id": unit_id,
+                "citation": unit["citation"],
+                "dimension": present.pop(),
+                "elements": ", ".join(elements),
+                "text": unit["text"],
+            }
+        )
     order = {u: i for i, u in enumerate(corpus.units["unit_id"])}
     frame = pd.DataFrame(rows, columns=["case_id", "unit_id", "citation", "dimension", "elements", "text"])
     frame = frame.iloc[np.argsort(frame["unit_id"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
-    frame.attrs["empty"] = (f"No one-sided units: every unit that coder {coder!r} gives elements of one dimension only "
-                            "has a cross-dimension link resting on it (or the coder has recorded no links).")
+    frame.attrs["empty"] = (
+        f"No one-sided units: every unit that coder {coder!r} gives elements of one dimension only "
+        "has a cross-dimension link resting on it (or the coder has recorded no links)."
+    )
     return frame
 
 
-def retrieve_links(corpus: Corpus, *, case: str | None = None, source: str | None = None,
-                   target: str | None = None, relation: str | None = None, coder: str | None = "researcher",
-                   cross: bool | None = None, undirected: bool = False) -> pd.DataFrame:
+def retrieve_links(
+    corpus: Corpus,
+    *,
+    case: str | None = None,
+    source: str | None = None,
+    target: str | None = None,
+    relation: str | None = None,
+    coder: str | None = "researcher",
+    cross: bool | None = None,
+    undirected: bool = False,
+) -> pd.DataFrame:
     """The links behind any cell, with citations, memos and the exact text of every unit they rest on.
 
     Filters are optional; ``undirected=True`` matches a pair whichever way it was coded. Columns:
@@ -350,8 +449,16 @@ def retrieve_links(corpus: Corpus, *, case: str | None = None, source: str | Non
     elements = set(corpus.elements)
     for name, value in (("source", source), ("target", target)):
         if value is not None and value not in elements:
-            raise LspkitError([Problem(f"parameter {name}", "", f"{value!r} is not a 7S element",
-                                       "valid elements: " + ", ".join(corpus.elements))])
+            raise LspkitError(
+                [
+                    Problem(
+                        f"parameter {name}",
+                        "",
+                        f"{value!r} is not a 7S element",
+                        "valid elements: " + ", ".join(corpus.elements),
+                    )
+                ]
+            )
     if source is not None or target is not None:
         fwd = pd.Series(True, index=links.index)
         if source is not None:
@@ -369,19 +476,31 @@ def retrieve_links(corpus: Corpus, *, case: str | None = None, source: str | Non
     if relation is not None:
         links = links[links["relation"] == relation]
     citation = dict(zip(corpus.units["unit_id"], corpus.units["citation"]))
-    texts = [
-        "\n\n".join(f"{citation[u]}: {corpus.raw_span(u)}" for u in ids) for ids in links["unit_ids"]
-    ]
-    out = links[["link_id", "citation", "case_id", "coder", "source", "target", "direction", "relation", "evidence",
-                 "status", "memo"]].copy()
+    texts = ["\n\n".join(f"{citation[u]}: {corpus.raw_span(u)}" for u in ids) for ids in links["unit_ids"]]
+    out = links[
+        [
+            "link_id",
+            "citation",
+            "case_id",
+            "coder",
+            "source",
+            "target",
+            "direction",
+            "relation",
+            "evidence",
+            "status",
+            "memo",
+        ]
+    ].copy()
     out["text"] = texts
     out = out.reset_index(drop=True)
-    out.attrs["empty"] = (f"No links: coder {coder!r} has recorded none that match." if coder else "No links match.")
+    out.attrs["empty"] = f"No links: coder {coder!r} has recorded none that match." if coder else "No links match."
     return out
 
 
-def link_agreement(corpus: Corpus, coders: Sequence[str], *, by: Literal["pair", "pair_direction"] = "pair_direction"
-                   ) -> pd.DataFrame:
+def link_agreement(
+    corpus: Corpus, coders: Sequence[str], *, by: Literal["pair", "pair_direction"] = "pair_direction"
+) -> pd.DataFrame:
     """Agreement between two coders' links, per case and overall.
 
     A link of one coder is *matched* when the other coder has a link on at least one of the same
@@ -393,8 +512,16 @@ def link_agreement(corpus: Corpus, coders: Sequence[str], *, by: Literal["pair",
     recorded.
     """
     if len(coders) != 2:
-        raise LspkitError([Problem("parameter coders", "", f"needs exactly two coders, got {len(coders)}",
-                                   "e.g. coders=['researcher', 'anna']")])
+        raise LspkitError(
+            [
+                Problem(
+                    "parameter coders",
+                    "",
+                    f"needs exactly two coders, got {len(coders)}",
+                    "e.g. coders=['researcher', 'anna']",
+                )
+            ]
+        )
     a, b = (_links(corpus, c) for c in coders)
 
     def key(row) -> tuple:
@@ -414,6 +541,14 @@ def link_agreement(corpus: Corpus, coders: Sequence[str], *, by: Literal["pair",
         pb = b if case_id is None else b[b["case_id"] == case_id]
         ma, mb = matched(pa, pb), matched(pb, pa)
         total = len(pa) + len(pb)
-        rows.append({"case_id": case_id or "all cases", "links_a": len(pa), "links_b": len(pb), "matched_a": ma,
-                     "matched_b": mb, "agreement": (ma + mb) / total if total else float("nan")})
+        rows.append(
+            {
+                "case_id": case_id or "all cases",
+                "links_a": len(pa),
+                "links_b": len(pb),
+                "matched_a": ma,
+                "matched_b": mb,
+                "agreement": (ma + mb) / total if total else float("nan"),
+            }
+        )
     return pd.DataFrame(rows, columns=["case_id", "links_a", "links_b", "matched_a", "matched_b", "agreement"])

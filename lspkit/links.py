@@ -35,10 +35,35 @@ import pandas as pd
 from .codings import atomic_write_bytes, read_csv_rows
 from .errors import ProblemLog
 
-LINK_FILE_COLUMNS = ["link_id", "unit_ids", "source", "target", "direction", "relation", "evidence", "status",
-                     "coder", "memo"]
-LINK_COLUMNS = ["link_id", "coder", "case_id", "unit_ids", "source", "target", "direction", "relation",
-                "evidence", "status", "memo", "citation", "source_dimension", "target_dimension", "cross"]
+LINK_FILE_COLUMNS = [
+    "link_id",
+    "unit_ids",
+    "source",
+    "target",
+    "direction",
+    "relation",
+    "evidence",
+    "status",
+    "coder",
+    "memo",
+]
+LINK_COLUMNS = [
+    "link_id",
+    "coder",
+    "case_id",
+    "unit_ids",
+    "source",
+    "target",
+    "direction",
+    "relation",
+    "evidence",
+    "status",
+    "memo",
+    "citation",
+    "source_dimension",
+    "target_dimension",
+    "cross",
+]
 DIRECTIONS = ("one-way", "mutual")
 EVIDENCE = ("explicit", "inferred")
 STATUSES = ("achieved", "in_progress", "aim")
@@ -73,14 +98,22 @@ def link_citation(citations: list[str], short_name: str) -> str:
     parts = []
     for i, citation in enumerate(citations):
         if i and citation.startswith(short_name):
-            citation = citation[len(short_name):].lstrip(", ")
+            citation = citation[len(short_name) :].lstrip(", ")
         parts.append(citation)
     return ", ".join(parts)
 
 
-def check_links(rows: list[tuple[str, int, dict[str, str]]], units: pd.DataFrame, codes: pd.DataFrame,
-                coders: pd.DataFrame, relations: Mapping[str, str], short_names: Mapping[str, str],
-                log: ProblemLog, *, absent_cases: Iterable[str] = ()) -> pd.DataFrame:
+def check_links(
+    rows: list[tuple[str, int, dict[str, str]]],
+    units: pd.DataFrame,
+    codes: pd.DataFrame,
+    coders: pd.DataFrame,
+    relations: Mapping[str, str],
+    short_names: Mapping[str, str],
+    log: ProblemLog,
+    *,
+    absent_cases: Iterable[str] = (),
+) -> pd.DataFrame:
     """Validate link rows against the units, the 7S elements, the coders and the relation vocabulary.
 
     Returns the valid links as a frame with :data:`LINK_COLUMNS`; every invalid row is reported.
@@ -129,8 +162,10 @@ def check_links(rows: list[tuple[str, int, dict[str, str]]], units: pd.DataFrame
         if len(cases) > 1:
             problem(f"units from more than one case ({', '.join(cases)})", "a link rests on units of one case")
         if any(u in boilerplate for u in ids):
-            problem(f"unit(s) {', '.join(repr(u) for u in ids if u in boilerplate)} are boilerplate, never evidence",
-                    "cite the case's own paragraphs")
+            problem(
+                f"unit(s) {', '.join(repr(u) for u in ids if u in boilerplate)} are boilerplate, never evidence",
+                "cite the case's own paragraphs",
+            )
         if len(set(ids)) != len(ids):
             problem("a unit is listed twice", "list each unit once")
         if not LINK_ID_RE.match(link_id):
@@ -144,39 +179,62 @@ def check_links(rows: list[tuple[str, int, dict[str, str]]], units: pd.DataFrame
                 problem(f"{name} {rec[name]!r} is not a 7S element", f"use one of {', '.join(dimension)}")
         if rec["source"] == rec["target"] and rec["source"] in dimension:
             problem(f"source and target are both {rec['source']!r}", "a link joins two different elements")
-        for name, allowed in (("direction", DIRECTIONS), ("evidence", EVIDENCE), ("status", STATUSES),
-                              ("relation", tuple(relations))):
+        for name, allowed in (
+            ("direction", DIRECTIONS),
+            ("evidence", EVIDENCE),
+            ("status", STATUSES),
+            ("relation", tuple(relations)),
+        ):
             if rec[name] not in allowed:
-                problem(f"{name} {rec[name]!r} is not one of {', '.join(allowed)}",
-                        "define new relations in codebook.yml under 'relations'" if name == "relation" else "")
+                problem(
+                    f"{name} {rec[name]!r} is not one of {', '.join(allowed)}",
+                    "define new relations in codebook.yml under 'relations'" if name == "relation" else "",
+                )
         if not rec["memo"]:
             problem("the memo is empty", "say what in the text grounds the link")
         ordered = tuple(sorted(ids, key=lambda u: order.get(u, -1)))
         key = (coder, ordered, rec["source"], rec["target"], rec["direction"], rec["relation"])
         if key in seen_links and not bad:
-            problem("duplicates another link (same units, elements, direction and relation)",
-                    f"first recorded at {seen_links[key]}")
+            problem(
+                "duplicates another link (same units, elements, direction and relation)",
+                f"first recorded at {seen_links[key]}",
+            )
         if bad:
             continue
         seen_ids[(coder, link_id)] = f"{Path(file).name} {where}"
         seen_links[key] = f"{Path(file).name} {where}"
         case_id = cases[0]
         source_dim, target_dim = dimension[rec["source"]], dimension[rec["target"]]
-        records.append({
-            "link_id": link_id, "coder": coder, "case_id": case_id, "unit_ids": ordered,
-            "source": rec["source"], "target": rec["target"], "direction": rec["direction"],
-            "relation": rec["relation"], "evidence": rec["evidence"], "status": rec["status"], "memo": rec["memo"],
-            "citation": link_citation([citation[u] for u in ordered], short_names.get(case_id, case_id)),
-            "source_dimension": source_dim, "target_dimension": target_dim,
-            "cross": {source_dim, target_dim} == {"transformational", "transactional"},
-        })
+        records.append(
+            {
+                "link_id": link_id,
+                "coder": coder,
+                "case_id": case_id,
+                "unit_ids": ordered,
+                "source": rec["source"],
+                "target": rec["target"],
+                "direction": rec["direction"],
+                "relation": rec["relation"],
+                "evidence": rec["evidence"],
+                "status": rec["status"],
+                "memo": rec["memo"],
+                "citation": link_citation([citation[u] for u in ordered], short_names.get(case_id, case_id)),
+                "source_dimension": source_dim,
+                "target_dimension": target_dim,
+                "cross": {source_dim, target_dim} == {"transformational", "transactional"},
+            }
+        )
     if not records:
         return empty_links()
     frame = pd.DataFrame.from_records(records, columns=LINK_COLUMNS)
     first_unit = frame["unit_ids"].map(lambda ids: order[ids[0]])
     number = frame["link_id"].str.rsplit(".L", n=1).str[1].astype(int)
-    return (frame.assign(_u=first_unit, _n=number).sort_values(["coder", "_u", "_n"], kind="stable")
-            .drop(columns=["_u", "_n"]).reset_index(drop=True))
+    return (
+        frame.assign(_u=first_unit, _n=number)
+        .sort_values(["coder", "_u", "_n"], kind="stable")
+        .drop(columns=["_u", "_n"])
+        .reset_index(drop=True)
+    )
 
 
 def write_links(links: pd.DataFrame, path: str | Path) -> Path:

@@ -33,14 +33,21 @@ import keyword
 import math
 from typing import Any, Mapping
 
-from .errors import LspkitError, ParameterError, Problem
+from .errors import ParameterError, Problem
 
-PLAIN_HINT = ("give a string, number, true/false, null, or a list or mapping of those; "
-              "quote a value to pass it as a string, e.g. -p coder '\"2009-04-01\"'")
+PLAIN_HINT = (
+    "give a string, number, true/false, null, or a list or mapping of those; "
+    "quote a value to pass it as a string, e.g. -p coder '\"2009-04-01\"'"
+)
 MAX_DEPTH = 16
 
-_TYPE_NAMES = {"bytes": "binary data (!!binary)", "set": "a set (!!set)", "date": "a date",
-               "datetime": "a timestamp", "tuple": "a tuple"}
+_TYPE_NAMES = {
+    "bytes": "binary data (!!binary)",
+    "set": "a set (!!set)",
+    "date": "a date",
+    "datetime": "a timestamp",
+    "tuple": "a tuple",
+}
 
 
 def parse_value(text: str, name: str = "") -> Any:
@@ -56,8 +63,16 @@ def parse_value(text: str, name: str = "") -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.constructor.ConstructorError as exc:
-        raise ParameterError([Problem("-p", f"parameter {name!r}" if name else "",
-                                   f"cannot be read as plain data: {exc.problem}", PLAIN_HINT)]) from None
+        raise ParameterError(
+            [
+                Problem(
+                    "-p",
+                    f"parameter {name!r}" if name else "",
+                    f"cannot be read as plain data: {exc.problem}",
+                    PLAIN_HINT,
+                )
+            ]
+        ) from None
     except yaml.YAMLError:
         return text
 
@@ -105,15 +120,24 @@ def check_parameters(parameters: Mapping[Any, Any], source: str) -> dict[str, di
     checked: dict[str, dict[str, Any]] = {}
     for scope, values in parameters.items():
         if not isinstance(scope, str) or not isinstance(values, Mapping):
-            problems.append(Problem(source, f"scope {scope!r}", "must map 'all' or a notebook name to parameters",
-                                    "e.g. 'all: {coder: researcher}'"))
+            problems.append(
+                Problem(
+                    source,
+                    f"scope {scope!r}",
+                    "must map 'all' or a notebook name to parameters",
+                    "e.g. 'all: {coder: researcher}'",
+                )
+            )
             continue
         checked[scope] = {}
         for name, value in values.items():
             label = f"parameter {name!r}" if scope == "all" else f"parameter {scope}.{name}"
             if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
-                problems.append(Problem(source, label, "is not a valid parameter name",
-                                        "use a name from the notebook's parameters cell"))
+                problems.append(
+                    Problem(
+                        source, label, "is not a valid parameter name", "use a name from the notebook's parameters cell"
+                    )
+                )
                 continue
             for message in value_problems(value):
                 problems.append(Problem(source, label, message, PLAIN_HINT))
@@ -141,9 +165,9 @@ def injected_source(parameters: Mapping[str, Any]) -> str:
                 raise ValueError("a statement that is not a plain assignment")
             assigned[node.targets[0].id] = ast.literal_eval(node.value)
     except (SyntaxError, ValueError) as exc:
-        raise ParameterError([Problem("notebook parameters", "", f"cannot be written as plain data ({exc})",
-                                   PLAIN_HINT)]) from None
+        raise ParameterError(
+            [Problem("notebook parameters", "", f"cannot be written as plain data ({exc})", PLAIN_HINT)]
+        ) from None
     if assigned != dict(parameters) or list(assigned) != list(parameters):
-        raise ParameterError([Problem("notebook parameters", "", "would not reach the notebook unchanged",
-                                   PLAIN_HINT)])
+        raise ParameterError([Problem("notebook parameters", "", "would not reach the notebook unchanged", PLAIN_HINT)])
     return source

@@ -46,8 +46,22 @@ FORMAT = 1
 ENV_DIR = "LSPKIT_CACHE_DIR"
 ENV_OFF = "LSPKIT_NO_CACHE"
 # The unit fields the parser writes (in this order), then the word count added here.
-UNIT_FIELDS = ("unit_id", "case_id", "kind", "para", "number", "section", "heading", "dimension", "boilerplate",
-               "speaker", "text", "start", "end", "line")
+UNIT_FIELDS = (
+    "unit_id",
+    "case_id",
+    "kind",
+    "para",
+    "number",
+    "section",
+    "heading",
+    "dimension",
+    "boilerplate",
+    "speaker",
+    "text",
+    "start",
+    "end",
+    "line",
+)
 COLUMNS = UNIT_FIELDS + ("words",)
 
 
@@ -91,7 +105,7 @@ def parser_version() -> str:
     """A hash of everything a cached entry depends on besides the text: the parser, this module, Python."""
     digest = hashlib.sha256(f"{FORMAT}|{sys.version_info[:2]}|{marshal.version}".encode())
     for module in (caseformat, sys.modules[__name__]):
-        digest.update(Path(module.__file__).read_bytes())
+        digest.update(Path(str(module.__file__)).read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -116,8 +130,13 @@ def _read_entry(path: Path) -> tuple[str, str, list[tuple[str, str, int]], dict[
     if not (isinstance(entry, tuple) and len(entry) == 5 and entry[0] == FORMAT):
         return None
     _, title, published, headings, columns = entry
-    if not (isinstance(title, str) and isinstance(published, str) and isinstance(headings, list)
-            and isinstance(columns, dict) and tuple(columns) == COLUMNS):
+    if not (
+        isinstance(title, str)
+        and isinstance(published, str)
+        and isinstance(headings, list)
+        and isinstance(columns, dict)
+        and tuple(columns) == COLUMNS
+    ):
         return None
     n = len(columns["unit_id"])
     if not all(isinstance(v, list) and len(v) == n for v in columns.values()):
@@ -140,8 +159,9 @@ def _write_entry(path: Path, parsed: caseformat.ParsedCase, columns: dict[str, l
         pass  # a cache we cannot write only costs time
 
 
-def load_case(path: str | Path, case_id: str | None = None, problems: list[Problem] | None = None,
-              cache: bool = True) -> CaseUnits:
+def load_case(
+    path: str | Path, case_id: str | None = None, problems: list[Problem] | None = None, cache: bool = True
+) -> CaseUnits:
     """Read, decode and parse one raw case-study file, using the cache when it holds this text.
 
     Problems are appended to ``problems`` (or raised, without a list) exactly as

@@ -95,8 +95,16 @@ def page_info(path: Path) -> dict[str, Any]:
     info = nb.get("metadata", {}).get("lspkit")
     missing = [f for f in PAGE_FIELDS if not isinstance(info, dict) or not isinstance(info.get(f), str)]
     if missing:
-        raise ParameterError([Problem(str(path), "metadata.lspkit", f"missing {', '.join(missing)}",
-                                      "give the notebook's metadata an lspkit entry with " + ", ".join(PAGE_FIELDS))])
+        raise ParameterError(
+            [
+                Problem(
+                    str(path),
+                    "metadata.lspkit",
+                    f"missing {', '.join(missing)}",
+                    "give the notebook's metadata an lspkit entry with " + ", ".join(PAGE_FIELDS),
+                )
+            ]
+        )
     return dict(info)
 
 
@@ -116,17 +124,39 @@ def load_parameters_file(path: str | Path) -> dict[str, dict[str, Any]]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ParameterError([Problem(str(path), "", f"cannot read the parameters file: {exc}",
-                                   "write YAML mapping notebook names (or 'all') to parameters")]) from None
+        raise ParameterError(
+            [
+                Problem(
+                    str(path),
+                    "",
+                    f"cannot read the parameters file: {exc}",
+                    "write YAML mapping notebook names (or 'all') to parameters",
+                )
+            ]
+        ) from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise ParameterError([Problem(str(path), "", "must map 'all' or a notebook name to a mapping of parameters",
-                                   "e.g. 'all: {coder: researcher}'")])
+        raise ParameterError(
+            [
+                Problem(
+                    str(path),
+                    "",
+                    "must map 'all' or a notebook name to a mapping of parameters",
+                    "e.g. 'all: {coder: researcher}'",
+                )
+            ]
+        )
     return check_parameters(data, source=str(path))
 
 
-def plan(case_ids: list[str], partnerships: Mapping[str, str], lsps: Iterable[str] | None = None,
-         parameters: Mapping[str, Mapping[str, Any]] | None = None, notebooks: Iterable[str] | None = None,
-         notebooks_dir: Path | None = None, data_dir: Path | None = None) -> tuple[list[Job], list[Outcome]]:
+def plan(
+    case_ids: list[str],
+    partnerships: Mapping[str, str],
+    lsps: Iterable[str] | None = None,
+    parameters: Mapping[str, Mapping[str, Any]] | None = None,
+    notebooks: Iterable[str] | None = None,
+    notebooks_dir: Path | None = None,
+    data_dir: Path | None = None,
+) -> tuple[list[Job], list[Outcome]]:
     """The jobs of a batch, and the refused requests (unknown or unsafe case ids).
 
     Every requested case id is checked against the corpus before it becomes part of any path.
@@ -137,14 +167,27 @@ def plan(case_ids: list[str], partnerships: Mapping[str, str], lsps: Iterable[st
     notebooks_dir = notebooks_dir if notebooks_dir is not None else Workbook.find().notebooks
     available = workbook_notebooks(notebooks_dir)
     if not available:
-        raise ParameterError([Problem(str(notebooks_dir), "", "holds no lspkit notebook (one with an lspkit entry "
-                                      "in its metadata)", "run inside a workbook (lspkit init DIR), or pass "
-                                      "--workbook DIR")])
+        raise ParameterError(
+            [
+                Problem(
+                    str(notebooks_dir),
+                    "",
+                    "holds no lspkit notebook (one with an lspkit entry in its metadata)",
+                    "run inside a workbook (lspkit init DIR), or pass --workbook DIR",
+                )
+            ]
+        )
     selected = list(notebooks) if notebooks else available
-    problems = [Problem("option --notebook", "", f"unknown notebook {n!r}", f"choose from {', '.join(available)}")
-                for n in selected if n not in available]
-    problems += [Problem("parameters", "", f"unknown notebook {n!r}", f"use 'all' or one of {', '.join(available)}")
-                 for n in parameters if n != "all" and n not in available]
+    problems = [
+        Problem("option --notebook", "", f"unknown notebook {n!r}", f"choose from {', '.join(available)}")
+        for n in selected
+        if n not in available
+    ]
+    problems += [
+        Problem("parameters", "", f"unknown notebook {n!r}", f"use 'all' or one of {', '.join(available)}")
+        for n in parameters
+        if n != "all" and n not in available
+    ]
     if problems:
         raise ParameterError(problems)
     declared = {n: declared_parameters(notebooks_dir / f"{n}.ipynb") for n in selected}
@@ -153,14 +196,32 @@ def plan(case_ids: list[str], partnerships: Mapping[str, str], lsps: Iterable[st
     for scope, values in parameters.items():
         for key in values:
             if key in (per_case.values() if scope == "all" else [per_case.get(scope)]):
-                problems.append(Problem("parameters", scope, f"{key!r} is set per case by the runner",
-                                        "use --lsp CASE (repeatable) instead"))
+                problems.append(
+                    Problem(
+                        "parameters",
+                        scope,
+                        f"{key!r} is set per case by the runner",
+                        "use --lsp CASE (repeatable) instead",
+                    )
+                )
             elif scope == "all" and not any(key in d for d in declared.values()):
-                problems.append(Problem("parameters", "all", f"no selected notebook has a parameter {key!r}",
-                                        "check the spelling against the notebooks' parameters cells"))
+                problems.append(
+                    Problem(
+                        "parameters",
+                        "all",
+                        f"no selected notebook has a parameter {key!r}",
+                        "check the spelling against the notebooks' parameters cells",
+                    )
+                )
             elif scope != "all" and scope in declared and key not in declared[scope]:
-                problems.append(Problem("parameters", scope, f"{scope}.ipynb has no parameter {key!r}",
-                                        f"its parameters are {', '.join(declared[scope])}"))
+                problems.append(
+                    Problem(
+                        "parameters",
+                        scope,
+                        f"{scope}.ipynb has no parameter {key!r}",
+                        f"its parameters are {', '.join(declared[scope])}",
+                    )
+                )
     if problems:
         raise ParameterError(problems)
 
@@ -173,8 +234,13 @@ def plan(case_ids: list[str], partnerships: Mapping[str, str], lsps: Iterable[st
                     chosen.append(lsp)
             else:
                 for name in [n for n in selected if n in per_case] or ["run"]:
-                    refused.append(Outcome(f"{name}-{lsp}" if CASE_ID_RE.match(lsp) else name, "refused",
-                                           detail=f"unknown case id {lsp!r}; valid ids: {', '.join(case_ids)}"))
+                    refused.append(
+                        Outcome(
+                            f"{name}-{lsp}" if CASE_ID_RE.match(lsp) else name,
+                            "refused",
+                            detail=f"unknown case id {lsp!r}; valid ids: {', '.join(case_ids)}",
+                        )
+                    )
     else:
         chosen = list(case_ids)
 
@@ -191,9 +257,16 @@ def plan(case_ids: list[str], partnerships: Mapping[str, str], lsps: Iterable[st
         page = pages[name]
         if name in per_case:
             for case_id in chosen:
-                jobs.append(Job(f"{name}-{case_id}", name, params_for(name, {per_case[name]: case_id}),
-                                page["title"].replace("{partnership}", partnerships.get(case_id, case_id)),
-                                page["description"], page["group"]))
+                jobs.append(
+                    Job(
+                        f"{name}-{case_id}",
+                        name,
+                        params_for(name, {per_case[name]: case_id}),
+                        page["title"].replace("{partnership}", partnerships.get(case_id, case_id)),
+                        page["description"],
+                        page["group"],
+                    )
+                )
         else:
             jobs.append(Job(name, name, params_for(name), page["title"], page["description"], page["group"]))
     return jobs, refused
@@ -224,7 +297,15 @@ def inputs_digest(data_dir: Path) -> str:
 
 def job_key(job: Job, notebooks_dir: Path, data_digest: str, code: str, kernel_name: str | None) -> str:
     """The content hash that decides whether a job must run: notebook, parameters, data, code."""
-    payload = json.dumps({"notebook": _file_digest(notebooks_dir / f"{job.notebook}.ipynb"),
-                          "parameters": job.parameters, "data": data_digest, "code": code,
-                          "kernel": kernel_name}, sort_keys=True, default=str)
+    payload = json.dumps(
+        {
+            "notebook": _file_digest(notebooks_dir / f"{job.notebook}.ipynb"),
+            "parameters": job.parameters,
+            "data": data_digest,
+            "code": code,
+            "kernel": kernel_name,
+        },
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(payload.encode()).hexdigest()

@@ -28,9 +28,9 @@ from matplotlib.patches import Patch, Rectangle
 from .corpus import Corpus
 
 PALETTE: dict[str, str] = {
-    "super-ordinate": "#7F7F7F",   # grey
+    "super-ordinate": "#7F7F7F",  # grey
     "transformational": "#0072B2",  # blue
-    "transactional": "#E69F00",     # orange
+    "transactional": "#E69F00",  # orange
 }
 NO_DIMENSION = "#CC79A7"  # themes with no parent element
 
@@ -45,6 +45,7 @@ MAX_LABELLED = 60
 def _extent(n: int, per: float, base: float) -> float:
     """The length in inches of a side holding ``n`` rows at ``per`` inches each, capped."""
     return min(per * n + base, MAX_INCHES)
+
 
 STYLE: dict[str, object] = {
     "font.family": "DejaVu Sans",
@@ -63,12 +64,13 @@ STYLE: dict[str, object] = {
 
 def use_style() -> None:
     """Apply lspkit's plot settings globally (notebooks call this once)."""
-    plt.rcParams.update(STYLE)
+    # matplotlib's stubs list every rc key as a Literal; STYLE holds valid keys
+    plt.rcParams.update(STYLE)  # type: ignore[arg-type]
 
 
 @contextmanager
 def _style() -> Iterator[None]:
-    with plt.rc_context(STYLE):
+    with plt.rc_context(STYLE):  # type: ignore[arg-type]
         yield
 
 
@@ -99,14 +101,14 @@ def _legend_handles() -> list[Patch]:
     return [Patch(color=c, label=d) for d, c in PALETTE.items()]
 
 
-def profile_plot(profile: pd.DataFrame, value: str = "unit_share",
-                 labels: Mapping[str, str] | None = None) -> Figure:
+def profile_plot(profile: pd.DataFrame, value: str = "unit_share", labels: Mapping[str, str] | None = None) -> Figure:
     """Bars of each element's ``value`` (a column of :func:`~lspkit.analysis.element_profile`),
     one panel per case, coloured by dimension."""
     cases = list(pd.unique(profile["case_id"].astype(str)))
     with _style():
-        fig, axes = plt.subplots(1, len(cases), figsize=(3.2 * len(cases) + 1.6, 3.2), sharey=True,
-                                 sharex=True, squeeze=False)
+        fig, axes = plt.subplots(
+            1, len(cases), figsize=(3.2 * len(cases) + 1.6, 3.2), sharey=True, sharex=True, squeeze=False
+        )
         for ax, case in zip(axes[0], cases):
             part = profile[profile["case_id"].astype(str) == case]
             y = np.arange(len(part))[::-1]
@@ -133,10 +135,15 @@ def balance_plot(balance: pd.DataFrame, ax: Axes | None = None, labels: Mapping[
         rows = balance.reset_index(drop=True)
         dense = len(rows) > MAX_LABELLED
         y = np.arange(len(rows))[::-1]
-        ax.barh(y, -rows["transactional_share"].fillna(0).to_numpy(), color=PALETTE["transactional"],
-                label="transactional")
-        ax.barh(y, rows["transformational_share"].fillna(0).to_numpy(), color=PALETTE["transformational"],
-                label="transformational")
+        ax.barh(
+            y, -rows["transactional_share"].fillna(0).to_numpy(), color=PALETTE["transactional"], label="transactional"
+        )
+        ax.barh(
+            y,
+            rows["transformational_share"].fillna(0).to_numpy(),
+            color=PALETTE["transformational"],
+            label="transformational",
+        )
         names = [f"{_label([c], labels)[0]} · {u}" for c, u in zip(rows["case_id"].astype(str), rows["units_of"])]
         if dense:
             ax.set_yticks([])
@@ -150,17 +157,28 @@ def balance_plot(balance: pd.DataFrame, ax: Axes | None = None, labels: Mapping[
         ax.set_xlabel("share of coded units: transactional ←  → transformational")
         if not dense:
             for yi, b in zip(y, rows["balance_index"]):
-                ax.text(1.02, yi, "n/a" if pd.isna(b) else f"{b:+.2f}", va="center", fontsize=8,
-                        transform=ax.get_yaxis_transform())
+                ax.text(
+                    1.02,
+                    yi,
+                    "n/a" if pd.isna(b) else f"{b:+.2f}",
+                    va="center",
+                    fontsize=8,
+                    transform=ax.get_yaxis_transform(),
+                )
             ax.text(1.02, len(rows) - 0.35, "index", fontsize=8, transform=ax.get_yaxis_transform())
         below = 0.6 / max(len(rows), 1) if not dense else 0.6 / MAX_LABELLED
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - below), ncol=2, frameon=False, fontsize=8)
     return ax
 
 
-def heatmap(matrix: pd.DataFrame, ax: Axes | None = None, labels: Mapping[str, str] | None = None,
-            colours: Mapping[str, str] | None = None, fmt: str | None = None,
-            value_label: str = "coded units") -> Axes:
+def heatmap(
+    matrix: pd.DataFrame,
+    ax: Axes | None = None,
+    labels: Mapping[str, str] | None = None,
+    colours: Mapping[str, str] | None = None,
+    fmt: str | None = None,
+    value_label: str = "coded units",
+) -> Axes:
     """A case × code matrix (:func:`~lspkit.analysis.case_code_matrix`) as an annotated heatmap.
 
     ``colours`` (code id to colour, e.g. :func:`dimension_colours`) tints the code labels, and a
@@ -182,8 +200,15 @@ def heatmap(matrix: pd.DataFrame, ax: Axes | None = None, labels: Mapping[str, s
             ax.set_yticks(range(matrix.shape[0]), _label(matrix.index, labels))
             top = values.max() if values.size else 0
             for (i, j), v in np.ndenumerate(values):
-                ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=8,
-                        color="white" if top and v > 0.6 * top else "black")
+                ax.text(
+                    j,
+                    i,
+                    format(v, fmt),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if top and v > 0.6 * top else "black",
+                )
         if colours:
             for tick, code in zip(ax.get_xticklabels(), matrix.columns):
                 tick.set_color(colours.get(str(code), "black"))
@@ -191,14 +216,25 @@ def heatmap(matrix: pd.DataFrame, ax: Axes | None = None, labels: Mapping[str, s
         bar = ax.figure.colorbar(image, ax=ax, shrink=0.8)
         bar.set_label(value_label)
         if colours:
-            ax.legend(handles=_legend_handles(), title="label colour: dimension", loc="upper left",
-                      bbox_to_anchor=(0.0, -0.28 if matrix.shape[1] > 3 else -0.15), ncol=3, frameon=False,
-                      fontsize=8, title_fontsize=8)
+            ax.legend(
+                handles=_legend_handles(),
+                title="label colour: dimension",
+                loc="upper left",
+                bbox_to_anchor=(0.0, -0.28 if matrix.shape[1] > 3 else -0.15),
+                ncol=3,
+                frameon=False,
+                fontsize=8,
+                title_fontsize=8,
+            )
     return ax
 
 
-def theme_dot_matrix(presence: pd.DataFrame, ax: Axes | None = None, labels: Mapping[str, str] | None = None,
-                     colours: Mapping[str, str] | None = None) -> Axes:
+def theme_dot_matrix(
+    presence: pd.DataFrame,
+    ax: Axes | None = None,
+    labels: Mapping[str, str] | None = None,
+    colours: Mapping[str, str] | None = None,
+) -> Axes:
     """Themes × cases from :func:`~lspkit.analysis.theme_presence`: a dot where a theme occurs,
     its area proportional to the number of units, its colour the theme's dimension. Past
     ``MAX_LABELLED`` cases each occurrence is a thin tick instead, so gaps show where a theme is absent."""
@@ -228,14 +264,24 @@ def theme_dot_matrix(presence: pd.DataFrame, ax: Axes | None = None, labels: Map
         ax.set_ylim(-0.7, len(themes) - 0.3)
         if not dense:
             ax.grid(True, color="#dddddd", zorder=0)
-        ax.legend(handles=_legend_handles() + [Patch(color=NO_DIMENSION, label="no parent element")],
-                  loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+        ax.legend(
+            handles=_legend_handles() + [Patch(color=NO_DIMENSION, label="no parent element")],
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+            frameon=False,
+            fontsize=8,
+        )
     return ax
 
 
-def cooccurrence_plot(pairs: pd.DataFrame, order: list[str], ax: Axes | None = None,
-                      labels: Mapping[str, str] | None = None, colours: Mapping[str, str] | None = None,
-                      dimensions: Mapping[str, str] | None = None) -> Axes:
+def cooccurrence_plot(
+    pairs: pd.DataFrame,
+    order: list[str],
+    ax: Axes | None = None,
+    labels: Mapping[str, str] | None = None,
+    colours: Mapping[str, str] | None = None,
+    dimensions: Mapping[str, str] | None = None,
+) -> Axes:
     """Codes × codes heatmap of :func:`~lspkit.analysis.cooccurrence` (symmetric; ``order`` gives the
     codes). With ``dimensions`` the transformational × transactional block, the interdependence the
     case studies ask about, is outlined."""
@@ -254,12 +300,37 @@ def cooccurrence_plot(pairs: pd.DataFrame, order: list[str], ax: Axes | None = N
         tc = [i for i, c in enumerate(order) if dimensions.get(c) == "transactional"]
         if tf and tc:
             for rows, cols in ((tf, tc), (tc, tf)):
-                ax.add_patch(Rectangle((min(cols) - 0.5, min(rows) - 0.5), len(cols), len(rows), fill=False,
-                                       edgecolor="#D55E00", linewidth=2))
-            handles = _legend_handles() + [Rectangle((0, 0), 1, 1, fill=False, edgecolor="#D55E00", linewidth=2,
-                                                     label="transformational × transactional pairs")]
-            ax.legend(handles=handles, title="label colour: dimension", loc="upper left", bbox_to_anchor=(0.0, -0.32),
-                      ncol=2, frameon=False, fontsize=8, title_fontsize=8)
+                ax.add_patch(
+                    Rectangle(
+                        (min(cols) - 0.5, min(rows) - 0.5),
+                        len(cols),
+                        len(rows),
+                        fill=False,
+                        edgecolor="#D55E00",
+                        linewidth=2,
+                    )
+                )
+            handles = _legend_handles() + [
+                Rectangle(
+                    (0, 0),
+                    1,
+                    1,
+                    fill=False,
+                    edgecolor="#D55E00",
+                    linewidth=2,
+                    label="transformational × transactional pairs",
+                )
+            ]
+            ax.legend(
+                handles=handles,
+                title="label colour: dimension",
+                loc="upper left",
+                bbox_to_anchor=(0.0, -0.32),
+                ncol=2,
+                frameon=False,
+                fontsize=8,
+                title_fontsize=8,
+            )
     return ax
 
 
@@ -267,16 +338,25 @@ def cooccurrence_plot(pairs: pd.DataFrame, order: list[str], ax: Axes | None = N
 # transformational elements down the left, the transactional ones down the right.
 NETWORK_POSITIONS: dict[str, tuple[float, float]] = {
     "goals": (0.0, 1.25),
-    "staff_skills": (-1.0, 0.55), "style": (-1.0, -0.15), "synergies": (-1.0, -0.85),
-    "standards": (1.0, 0.55), "steering": (1.0, -0.15), "systems": (1.0, -0.85),
+    "staff_skills": (-1.0, 0.55),
+    "style": (-1.0, -0.15),
+    "synergies": (-1.0, -0.85),
+    "standards": (1.0, 0.55),
+    "steering": (1.0, -0.15),
+    "systems": (1.0, -0.85),
 }
 # Okabe-Ito colours for relations, in the order the codebook lists them (then grey).
 RELATION_COLOURS = ["#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#0072B2", "#E69F00", "#000000", "#999999"]
 
 
-def link_network(links: pd.DataFrame, ax: Axes | None = None, labels: Mapping[str, str] | None = None,
-                 relations: list[str] | None = None, dimensions: Mapping[str, str] | None = None,
-                 title: str | None = None) -> Axes:
+def link_network(
+    links: pd.DataFrame,
+    ax: Axes | None = None,
+    labels: Mapping[str, str] | None = None,
+    relations: list[str] | None = None,
+    dimensions: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> Axes:
     """A causal-network display (after Miles and Huberman) of one case's links.
 
     ``links`` is a slice of ``corpus.links``. The seven elements stand by dimension (goals at the
@@ -301,8 +381,12 @@ def link_network(links: pd.DataFrame, ax: Axes | None = None, labels: Mapping[st
         from matplotlib.lines import Line2D
         from matplotlib.patches import FancyArrowPatch
 
-        kinds = (links.groupby(["source", "target", "direction", "relation", "evidence"], sort=True)
-                 .size().rename("n").reset_index())
+        kinds = (
+            links.groupby(["source", "target", "direction", "relation", "evidence"], sort=True)
+            .size()
+            .rename("n")
+            .reset_index()
+        )
         pair_key = kinds.apply(lambda r: tuple(sorted((r["source"], r["target"]))), axis=1)
         bend: dict[tuple[str, str], int] = {}
         for i, row in kinds.iterrows():
@@ -315,30 +399,52 @@ def link_network(links: pd.DataFrame, ax: Axes | None = None, labels: Mapping[st
             if start[0] == end[0]:  # a link down one column bows outwards, further for each further link
                 span = abs(start[1] - end[1])
                 rad = (0.5 + 0.25 * k) / span * (1 if (start[0] < 0) == (start[1] > end[1]) else -1)
-            arrow = FancyArrowPatch(start, end, arrowstyle="<|-|>" if row["direction"] == "mutual" else "-|>",
-                                    connectionstyle=f"arc3,rad={rad:.2f}", mutation_scale=12,
-                                    linewidth=1.0 + 1.2 * (int(row["n"]) - 1),
-                                    linestyle="-" if row["evidence"] == "explicit" else (0, (4, 2)),
-                                    color=colour.get(row["relation"], "#999999"), shrinkA=24, shrinkB=24,
-                                    alpha=0.9, zorder=2)
+            arrow = FancyArrowPatch(
+                start,
+                end,
+                arrowstyle="<|-|>" if row["direction"] == "mutual" else "-|>",
+                connectionstyle=f"arc3,rad={rad:.2f}",
+                mutation_scale=12,
+                linewidth=1.0 + 1.2 * (int(row["n"]) - 1),
+                linestyle="-" if row["evidence"] == "explicit" else (0, (4, 2)),
+                color=colour.get(row["relation"], "#999999"),
+                shrinkA=24,
+                shrinkB=24,
+                alpha=0.9,
+                zorder=2,
+            )
             ax.add_patch(arrow)
         for element, (x, y) in NETWORK_POSITIONS.items():
-            ax.text(x, y, "\n".join(_wrap(_label([element], labels)[0], 14)), ha="center", va="center", zorder=3,
-                    fontsize=9, bbox=dict(boxstyle="round,pad=0.45", facecolor="white",
-                                          edgecolor=PALETTE.get(dims.get(element, ""), "#7F7F7F"), linewidth=2))
-        ax.text(-1.0, 1.0, "transformational", ha="center", color=PALETTE["transformational"], fontsize=9,
-                fontweight="bold")
-        ax.text(1.0, 1.0, "transactional", ha="center", color=PALETTE["transactional"], fontsize=9,
-                fontweight="bold")
+            ax.text(
+                x,
+                y,
+                "\n".join(_wrap(_label([element], labels)[0], 14)),
+                ha="center",
+                va="center",
+                zorder=3,
+                fontsize=9,
+                bbox=dict(
+                    boxstyle="round,pad=0.45",
+                    facecolor="white",
+                    edgecolor=PALETTE.get(dims.get(element, ""), "#7F7F7F"),
+                    linewidth=2,
+                ),
+            )
+        ax.text(
+            -1.0, 1.0, "transformational", ha="center", color=PALETTE["transformational"], fontsize=9, fontweight="bold"
+        )
+        ax.text(1.0, 1.0, "transactional", ha="center", color=PALETTE["transactional"], fontsize=9, fontweight="bold")
         ax.set_xlim(-2.0, 2.0)
         ax.set_ylim(-1.25, 1.55)
         ax.set_axis_off()
         ax.set_aspect("equal")
         used = [r for r in relations if r in set(links["relation"])]
         handles = [Line2D([], [], color=colour[r], linewidth=2, label=r.replace("_", " ")) for r in used]
-        handles += [Line2D([], [], color="#444444", linewidth=1.5, label="explicit (stated)"),
-                    Line2D([], [], color="#444444", linewidth=1.5, linestyle=(0, (4, 2)), label="inferred"),
-                    Line2D([], [], color="#444444", linewidth=3.4, label="width: number of links")]
+        handles += [
+            Line2D([], [], color="#444444", linewidth=1.5, label="explicit (stated)"),
+            Line2D([], [], color="#444444", linewidth=1.5, linestyle=(0, (4, 2)), label="inferred"),
+            Line2D([], [], color="#444444", linewidth=3.4, label="width: number of links"),
+        ]
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=3, frameon=False, fontsize=8)
         if title:
             ax.set_title(title)

@@ -46,13 +46,24 @@ def read_manifest(outputs: Path) -> dict[str, Any]:
 def up_to_date(manifest: dict[str, Any], job: Job, key: str, outputs: Path) -> bool:
     """Whether ``job``'s last run had these inputs (``key``), succeeded, and left its files in place."""
     page = manifest["pages"].get(job.name, {})
-    return (page.get("key") == key and page.get("status") == "ok"
-            and (outputs / "site" / f"{job.name}.html").exists()
-            and (outputs / "notebooks" / f"{job.name}.ipynb").exists())
+    return (
+        page.get("key") == key
+        and page.get("status") == "ok"
+        and (outputs / "site" / f"{job.name}.html").exists()
+        and (outputs / "notebooks" / f"{job.name}.ipynb").exists()
+    )
 
 
-def publish(outputs: Path, manifest: dict[str, Any], job: Job, key: str, text: str | None, error: dict | None,
-            seconds: float, data_version: str) -> Outcome:
+def publish(
+    outputs: Path,
+    manifest: dict[str, Any],
+    job: Job,
+    key: str,
+    text: str | None,
+    error: dict | None,
+    seconds: float,
+    data_version: str,
+) -> Outcome:
     """Write one finished job: its executed notebook and page, or (when it failed, or its page cannot be
     rendered) the failed notebook in ``outputs/failed/``, keeping the last good page listed as stale."""
     pages = manifest["pages"]
@@ -71,10 +82,18 @@ def publish(outputs: Path, manifest: dict[str, Any], job: Job, key: str, text: s
         write_text(outputs / "notebooks" / f"{job.name}.ipynb", text or "")
         write_text(html_path, page_html)
         failed_path.unlink(missing_ok=True)
-        pages[job.name] = {"key": key, "status": "ok", "data_version": data_version, "title": job.title,
-                           "group": job.group, "description": job.description, "html": f"{job.name}.html",
-                           "notebook": f"../notebooks/{job.name}.ipynb", "seconds": round(seconds, 2),
-                           "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        pages[job.name] = {
+            "key": key,
+            "status": "ok",
+            "data_version": data_version,
+            "title": job.title,
+            "group": job.group,
+            "description": job.description,
+            "html": f"{job.name}.html",
+            "notebook": f"../notebooks/{job.name}.ipynb",
+            "seconds": round(seconds, 2),
+            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
         return Outcome(job.name, "ran", seconds, str(html_path))
     if text is not None:
         write_text(failed_path, text)
@@ -83,27 +102,48 @@ def publish(outputs: Path, manifest: dict[str, Any], job: Job, key: str, text: s
     if previous:  # keep the last good page listed, marked as stale
         previous.update(status="failed", error=detail[:300])
     else:  # never published: listed with its failing cell, without a link
-        pages[job.name] = {"key": "", "status": "failed", "html": "", "title": job.title, "group": job.group,
-                           "description": job.description, "error": detail[:300]}
+        pages[job.name] = {
+            "key": "",
+            "status": "failed",
+            "html": "",
+            "title": job.title,
+            "group": job.group,
+            "description": job.description,
+            "error": detail[:300],
+        }
     return Outcome(job.name, "failed", seconds, str(failed_path) if text else "", detail)
 
 
-def finish(outputs: Path, manifest: dict[str, Any], *, ran: bool, data_version: str, code_version: str,
-           codebook_version: str) -> None:
+def finish(
+    outputs: Path, manifest: dict[str, Any], *, ran: bool, data_version: str, code_version: str, codebook_version: str
+) -> None:
     """After a batch: record the run (when anything ran) and write the index and the manifest (when
     anything ran, or there is no index yet)."""
     if ran:
-        manifest.update(data_version=data_version, code_version=code_version,
-                        run_date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+        manifest.update(
+            data_version=data_version,
+            code_version=code_version,
+            run_date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        )
     index = outputs / "site" / "index.html"
     if not ran and index.exists():
         return
     from . import __version__
     from .site import index_html
 
-    listed = [dict(p, name=n) for n, p in manifest["pages"].items()
-              if not p.get("html") or (outputs / "site" / p["html"]).exists()]
-    write_text(index, index_html(listed, manifest.get("run_date", "not yet run"),
-                                 manifest.get("data_version", data_version), __version__,
-                                 codebook_version=codebook_version))
+    listed = [
+        dict(p, name=n)
+        for n, p in manifest["pages"].items()
+        if not p.get("html") or (outputs / "site" / p["html"]).exists()
+    ]
+    write_text(
+        index,
+        index_html(
+            listed,
+            manifest.get("run_date", "not yet run"),
+            manifest.get("data_version", data_version),
+            __version__,
+            codebook_version=codebook_version,
+        ),
+    )
     write_text(outputs / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")

@@ -86,7 +86,7 @@ import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 from xml.parsers import expat
 
 import numpy as np
@@ -94,8 +94,7 @@ import pandas as pd
 import yaml
 
 from .codebook import load_codebook
-from .codings import (CODER_RE, CODING_COLUMNS, DERIVED_CODER, load_coders, register_coder,
-                      stage_bytes, write_codings)
+from .codings import CODER_RE, CODING_COLUMNS, DERIVED_CODER, load_coders, register_coder, stage_bytes, write_codings
 from .corpus import Corpus, default_data_dir, load_corpus
 from .errors import LspkitError, Problem, ProblemLog
 from .vocabulary import FIXED_DATE, excerpt
@@ -109,7 +108,7 @@ PROJECT_NAME = "Working better together? LSP case studies (lspkit)"
 INTEGER_TYPES = ("Int64", "int64", "int32")
 SOURCES_DIR = "sources"
 
-MiB = 2 ** 20
+MiB = 2**20
 MAX_MEMBER_BYTES = 256 * MiB  # one archive member (or .qdc file), uncompressed
 MAX_ARCHIVE_BYTES = 1024 * MiB  # every member read from one archive, together
 MAX_CODER_LENGTH = 40  # a coder id names codings/<coder>.csv
@@ -146,8 +145,8 @@ def _size(n: int) -> str:
     >>> _size(2 * 2**30), _size(256 * 2**20), _size(1536), _size(12)
     ('2.0 GiB', '256 MiB', '1.5 KiB', '12 bytes')
     """
-    if n >= 2 ** 30:
-        return f"{n / 2 ** 30:.1f} GiB"
+    if n >= 2**30:
+        return f"{n / 2**30:.1f} GiB"
     if n >= MiB:
         return f"{n / MiB:.0f} MiB"
     if n >= 1024:
@@ -156,6 +155,7 @@ def _size(n: int) -> str:
 
 
 # -- XML: parsing safely, schemas and validation ------------------------------------------------------
+
 
 class _PrologRead(Exception):
     """Stops the scan of a document's prolog (at its DOCTYPE or at its root element)."""
@@ -194,17 +194,34 @@ def parse_xml(data: bytes, where: str) -> ET.Element:
     lspkit.errors.LspkitError: x.qde: declares a DTD (<!DOCTYPE ...>): refused, ...
     """
     if _declares_dtd(data):
-        raise LspkitError([Problem(where, "", "declares a DTD (<!DOCTYPE ...>): refused, because a DTD can define "
-                                   "entities that expand without end or read other files, and a REFI-QDA file "
-                                   "never needs one", "export the project again from the QDA program")])
+        raise LspkitError(
+            [
+                Problem(
+                    where,
+                    "",
+                    "declares a DTD (<!DOCTYPE ...>): refused, because a DTD can define "
+                    "entities that expand without end or read other files, and a REFI-QDA file "
+                    "never needs one",
+                    "export the project again from the QDA program",
+                )
+            ]
+        )
     if not data or data.isspace():
         raise LspkitError([Problem(where, "", "is empty", "export the project again from the QDA program")])
     try:
         return ET.fromstring(data)
     except ET.ParseError as exc:
         line, column = exc.position
-        raise LspkitError([Problem(where, f"line {line}, column {column}", f"not valid XML: {exc}",
-                                   "the file must be well-formed XML; export it again")]) from None
+        raise LspkitError(
+            [
+                Problem(
+                    where,
+                    f"line {line}, column {column}",
+                    f"not valid XML: {exc}",
+                    "the file must be well-formed XML; export it again",
+                )
+            ]
+        ) from None
 
 
 @lru_cache(maxsize=1)
@@ -224,16 +241,19 @@ def codebook_schema():
 
     text = SCHEMA_PATH.read_text(encoding="utf-8")
     text = text.replace(f'"{NS}"', f'"{CODEBOOK_NS}"')
-    text = text.replace('<xsd:element name="Project" type="ProjectType">',
-                        '<xsd:element name="CodeBook" type="CodeBookType">')
+    text = text.replace(
+        '<xsd:element name="Project" type="ProjectType">', '<xsd:element name="CodeBook" type="CodeBookType">'
+    )
     return xmlschema.XMLSchema(text)
 
 
 _GUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _BRACED_GUID_RE = re.compile(r"\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}")
 _INTEGER_RE = re.compile(r"[+-]?[0-9]+")
-_DATETIME_RE = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?"
-                          r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?")
+_DATETIME_RE = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?"
+    r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?"
+)
 
 
 def _surely_valid(type_name: str | None, value: str) -> bool:
@@ -253,7 +273,10 @@ def _surely_valid(type_name: str | None, value: str) -> bool:
     if type_name == f"{{{XSD_NS}}}dateTime":
         match = _DATETIME_RE.fullmatch(value)
         try:
-            return bool(match) and bool(dt.datetime(*map(int, match.groups())))
+            if match is None:
+                return False
+            year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+            return bool(dt.datetime(year, month, day, hour, minute, second))
         except ValueError:
             return False
     return False
@@ -292,8 +315,9 @@ def _shape(el: ET.Element, model: dict[str, dict[str, str]]) -> tuple:
     """What the schema's verdict on ``el`` depends on: its tags, attribute names, child order and text,
     with every value the schema certainly accepts replaced by ``None``."""
     spec = model.get(el.tag, {})
-    attrs = tuple(sorted((name, None if _surely_valid(spec.get(name), value) else value)
-                         for name, value in el.attrib.items()))
+    attrs = tuple(
+        sorted((name, None if _surely_valid(spec.get(name), value) else value) for name, value in el.attrib.items())
+    )
     free_text = spec.get("#text") == f"{{{XSD_NS}}}string"
     text = None if free_text or not (el.text or "").strip() else el.text
     tail = None if not (el.tail or "").strip() else el.tail
@@ -351,8 +375,10 @@ def schema_errors(xml: bytes, kind: str = "project") -> list[str]:
 
 # -- export ----------------------------------------------------------------------------------------
 
-def _el(parent: ET.Element | None, tag: str, attrs: dict[str, object] | None = None,
-        text: str | None = None) -> ET.Element:
+
+def _el(
+    parent: ET.Element | None, tag: str, attrs: Mapping[str, object] | None = None, text: str | None = None
+) -> ET.Element:
     attrib = {k: str(v) for k, v in (attrs or {}).items() if v is not None and v != ""}
     el = ET.Element(tag, attrib) if parent is None else ET.SubElement(parent, tag, attrib)
     if text is not None:
@@ -391,8 +417,9 @@ def _codes_element(parent: ET.Element, codes: pd.DataFrame) -> ET.Element:
 
 def _serialise(root: ET.Element) -> bytes:
     ET.indent(root, space="  ")
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8",
-                                                                   xml_declaration=False) + b"\n"
+    return (
+        b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8", xml_declaration=False) + b"\n"
+    )
 
 
 def codebook_xml(corpus: Corpus) -> bytes:
@@ -416,8 +443,11 @@ def _cases_element(root: ET.Element, corpus: Corpus) -> None:
     if attributes and len(corpus.cases):
         variables = _el(root, "Variables")
         for col in attributes:
-            _el(variables, "Variable", {"guid": guid("variable", col), "name": col,
-                                        "typeOfVariable": _variable_type(corpus.cases[col])})
+            _el(
+                variables,
+                "Variable",
+                {"guid": guid("variable", col), "name": col, "typeOfVariable": _variable_type(corpus.cases[col])},
+            )
     cases = _el(root, "Cases") if len(corpus.cases) else None
     for rec in corpus.cases.to_dict("records"):
         case = _el(cases, "Case", {"guid": guid("case", rec["case_id"]), "name": rec["case_id"]})
@@ -472,17 +502,26 @@ def project_xml(corpus: Corpus, coders: Iterable[str] | None = None) -> tuple[by
             continue
         source_guid = guid("source", case_id)
         title = titles.get(case_id, case_id)
-        src = _el(sources, "TextSource", {"guid": source_guid, "name": case_id,
-                                          "plainTextPath": f"internal://{source_guid}.txt"})
-        _el(src, "Description", text=f"{title}. Audit Commission, 'Working better together?' case study "
-                                     "(public sector information), reproduced verbatim.")
+        src = _el(
+            sources,
+            "TextSource",
+            {"guid": source_guid, "name": case_id, "plainTextPath": f"internal://{source_guid}.txt"},
+        )
+        _el(
+            src,
+            "Description",
+            text=f"{title}. Audit Commission, 'Working better together?' case study "
+            "(public sector information), reproduced verbatim.",
+        )
         files[f"{SOURCES_DIR}/{source_guid}.txt"] = corpus.raw[case_id].encode("utf-8")
         case_units = corpus.units.loc[corpus.units["case_id"] == case_id, "unit_id"]
         case_codings = codings[codings["unit_id"].isin(set(case_units))]
         order = {u: i for i, u in enumerate(case_units)}
-        case_codings = case_codings.assign(_u=case_codings["unit_id"].map(order),
-                                           _k=case_codings["coder"].map(coder_order),
-                                           _c=case_codings["code_id"].map(code_order))
+        case_codings = case_codings.assign(
+            _u=case_codings["unit_id"].map(order),
+            _k=case_codings["coder"].map(coder_order),
+            _c=case_codings["code_id"].map(code_order),
+        )
         case_codings = case_codings.sort_values(["_u", "_k", "_c"], kind="stable")
         by_selection = {key: part for key, part in case_codings.groupby(["unit_id", "coder"], sort=False)}
         # a link rests on units: each gets a selection of its coder, coded or not, for the Link to point at
@@ -494,13 +533,20 @@ def project_xml(corpus: Corpus, coders: Iterable[str] | None = None) -> tuple[by
             part = by_selection.get((unit_id, coder), empty)
             unit = units.loc[unit_id]
             user = guid("user", coder)
-            sel = _el(src, "PlainTextSelection", {"guid": guid("selection", coder, unit_id), "name": unit_id,
-                                                  "startPosition": int(unit["start"]),
-                                                  "endPosition": int(unit["end"]), "creatingUser": user})
+            sel = _el(
+                src,
+                "PlainTextSelection",
+                {
+                    "guid": guid("selection", coder, unit_id),
+                    "name": unit_id,
+                    "startPosition": int(unit["start"]),
+                    "endPosition": int(unit["end"]),
+                    "creatingUser": user,
+                },
+            )
             _el(sel, "Description", text=str(unit["citation"]))
             for rec in part.itertuples(index=False):
-                coding = _el(sel, "Coding", {"guid": guid("coding", coder, unit_id, rec.code_id),
-                                             "creatingUser": user})
+                coding = _el(sel, "Coding", {"guid": guid("coding", coder, unit_id, rec.code_id), "creatingUser": user})
                 _el(coding, "CodeRef", {"targetGUID": guid("code", rec.code_id)})
                 if rec.memo:
                     note_guid = guid("note", coder, unit_id, rec.code_id)
@@ -512,12 +558,19 @@ def project_xml(corpus: Corpus, coders: Iterable[str] | None = None) -> tuple[by
         note_guid = guid("note", rec.coder, "link", rec.link_id)
         notes.append((note_guid, f"{rec.coder}: link {rec.link_id}", user, link_note(rec)))
         origin, target = _link_anchors(rec, codings)
-        link_elements.append(({"guid": guid("link", rec.coder, rec.link_id),
-                               "name": f"{rec.link_id}: {labels.get(rec.source, rec.source)} {rec.relation.replace('_', ' ')} "
-                                       f"{labels.get(rec.target, rec.target)}",
-                               "direction": "Bidirectional" if rec.direction == "mutual" else "OneWay",
-                               "originGUID": guid("selection", rec.coder, origin),
-                               "targetGUID": guid("selection", rec.coder, target)}, note_guid))
+        link_elements.append(
+            (
+                {
+                    "guid": guid("link", rec.coder, rec.link_id),
+                    "name": f"{rec.link_id}: {labels.get(rec.source, rec.source)} {rec.relation.replace('_', ' ')} "
+                    f"{labels.get(rec.target, rec.target)}",
+                    "direction": "Bidirectional" if rec.direction == "mutual" else "OneWay",
+                    "originGUID": guid("selection", rec.coder, origin),
+                    "targetGUID": guid("selection", rec.coder, target),
+                },
+                note_guid,
+            )
+        )
     if notes:
         notes_el = _el(root, "Notes")
         for note_guid, name, user, memo in notes:
@@ -527,9 +580,13 @@ def project_xml(corpus: Corpus, coders: Iterable[str] | None = None) -> tuple[by
         links_el = _el(root, "Links")
         for attrs, note_guid in link_elements:
             _el(_el(links_el, "Link", attrs), "NoteRef", {"targetGUID": note_guid})
-    _el(root, "Description", text="Exported by lspkit: the 'Working better together?' case studies (Audit "
-                                  "Commission 2009) with the public sector 7S codebook and every coder's codings, "
-                                  "one selection per unit and coder on the unit's exact character span.")
+    _el(
+        root,
+        "Description",
+        text="Exported by lspkit: the 'Working better together?' case studies (Audit "
+        "Commission 2009) with the public sector 7S codebook and every coder's codings, "
+        "one selection per unit and coder on the unit's exact character span.",
+    )
     return _serialise(root), files
 
 
@@ -545,9 +602,16 @@ def link_note(link: Any) -> str:
     >>> note.splitlines()[-1].startswith(LINK_RECORD + '{"link_id": "blackburn-with-darwen.L01"')
     True
     """
-    record = {"link_id": link.link_id, "unit_ids": list(link.unit_ids), "source": link.source, "target": link.target,
-              "direction": link.direction, "relation": link.relation, "evidence": link.evidence,
-              "status": link.status}
+    record = {
+        "link_id": link.link_id,
+        "unit_ids": list(link.unit_ids),
+        "source": link.source,
+        "target": link.target,
+        "direction": link.direction,
+        "relation": link.relation,
+        "evidence": link.evidence,
+        "status": link.status,
+    }
     return f"{link.memo}\n\n{LINK_RECORD}{json.dumps(record, ensure_ascii=False)}"
 
 
@@ -582,14 +646,24 @@ def _check_valid(xml: bytes, kind: str, target: Path) -> None:
 def _check_target(path: Path) -> None:
     """Refuse an export path that is a folder or lies under a file, before any work is written."""
     if path.is_dir():
-        raise LspkitError([Problem(str(path), "", "is a folder, not a file name",
-                                   f"give the file to write, e.g. {path / 'lsp.qdpx'}")])
+        raise LspkitError(
+            [
+                Problem(
+                    str(path), "", "is a folder, not a file name", f"give the file to write, e.g. {path / 'lsp.qdpx'}"
+                )
+            ]
+        )
     ancestor = path.parent
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
     if ancestor.exists() and not ancestor.is_dir():
-        raise LspkitError([Problem(str(path), "", f"cannot be written: {ancestor} is a file, not a folder",
-                                   "choose a path in a folder")])
+        raise LspkitError(
+            [
+                Problem(
+                    str(path), "", f"cannot be written: {ancestor} is a file, not a folder", "choose a path in a folder"
+                )
+            ]
+        )
 
 
 def write_export(path: str | Path, data: bytes) -> Path:
@@ -609,8 +683,16 @@ def write_export(path: str | Path, data: bytes) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise LspkitError([Problem(str(path), "", f"cannot be written: its folder cannot be created "
-                                   f"({exc.strerror or exc})", "choose a folder you can write to")]) from None
+        raise LspkitError(
+            [
+                Problem(
+                    str(path),
+                    "",
+                    f"cannot be written: its folder cannot be created ({exc.strerror or exc})",
+                    "choose a folder you can write to",
+                )
+            ]
+        ) from None
     commit_files([(path, data)])
     return path
 
@@ -650,6 +732,7 @@ def export_qdc(corpus: Corpus | None, path: str | Path) -> Path:
 
 # -- reading archives ----------------------------------------------------------------------------------
 
+
 def _escapes_archive(name: str) -> bool:
     """Whether a member name points outside the archive: absolute, a drive, or a ``..`` part.
 
@@ -672,13 +755,22 @@ class _MemberReader:
 
     def _too_big(self, name: str, size: str, archive_wide: bool) -> LspkitError:
         if archive_wide:
-            limit = (f"the limit of {_size(self.max_total)} for all the members read from one archive "
-                     "(MAX_ARCHIVE_BYTES)")
+            limit = (
+                f"the limit of {_size(self.max_total)} for all the members read from one archive (MAX_ARCHIVE_BYTES)"
+            )
         else:
             limit = f"the limit of {_size(self.max_member)} for one member (MAX_MEMBER_BYTES)"
-        return LspkitError([Problem(f"{self.path}!{name}", "", f"member {name!r} holds {size} uncompressed, more than "
-                                    f"{limit}; not read", "a .qdpx this large is damaged or not a coding project; "
-                                    "import_qdpx(..., max_member_bytes=..., max_archive_bytes=...) raises the limits")])
+        return LspkitError(
+            [
+                Problem(
+                    f"{self.path}!{name}",
+                    "",
+                    f"member {name!r} holds {size} uncompressed, more than {limit}; not read",
+                    "a .qdpx this large is damaged or not a coding project; "
+                    "import_qdpx(..., max_member_bytes=..., max_archive_bytes=...) raises the limits",
+                )
+            ]
+        )
 
     def read(self, name: str) -> bytes:
         info = self.archive.getinfo(name)
@@ -694,9 +786,17 @@ class _MemberReader:
                         raise self._too_big(name, f"over {_size(size - len(chunk))}", size <= self.max_member)
                     chunks.append(chunk)
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
-            raise LspkitError([Problem(f"{self.path}!{name}", "", f"member {name!r} cannot be read ({exc})",
-                                       "the archive is damaged, encrypted or compressed in a way zip readers do "
-                                       "not share; export the project again")]) from None
+            raise LspkitError(
+                [
+                    Problem(
+                        f"{self.path}!{name}",
+                        "",
+                        f"member {name!r} cannot be read ({exc})",
+                        "the archive is damaged, encrypted or compressed in a way zip readers do "
+                        "not share; export the project again",
+                    )
+                ]
+            ) from None
         self.used += size
         return b"".join(chunks)
 
@@ -738,16 +838,33 @@ def _open_archive(path: Path) -> zipfile.ZipFile:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
         what = "an empty file, not a zip archive" if path.stat().st_size == 0 else f"not a zip archive ({exc})"
-        raise LspkitError([Problem(name, "", what, "a .qdpx is a zip holding project.qde; export the project "
-                                   "from your QDA program as a REFI-QDA project (.qdpx)")]) from None
+        raise LspkitError(
+            [
+                Problem(
+                    name,
+                    "",
+                    what,
+                    "a .qdpx is a zip holding project.qde; export the project "
+                    "from your QDA program as a REFI-QDA project (.qdpx)",
+                )
+            ]
+        ) from None
 
 
 def _find_qde(path: Path, names: list[str]) -> str:
     escaping = [n for n in names if _escapes_archive(n)]
     if escaping:
-        raise LspkitError([Problem(str(path), f"member {n!r}", "its name points outside the archive (absolute or "
-                                   "with '..'); refused", "a REFI-QDA archive holds project.qde and sources/ only; "
-                                   "export the project again") for n in escaping[:10]])
+        raise LspkitError(
+            [
+                Problem(
+                    str(path),
+                    f"member {n!r}",
+                    "its name points outside the archive (absolute or with '..'); refused",
+                    "a REFI-QDA archive holds project.qde and sources/ only; export the project again",
+                )
+                for n in escaping[:10]
+            ]
+        )
     qdes = sorted(n for n in names if n.lower().endswith(".qde"))
     at_root = [n for n in qdes if "/" not in n]
     if len(at_root) == 1:
@@ -755,24 +872,44 @@ def _find_qde(path: Path, names: list[str]) -> str:
     if len(qdes) == 1:
         return qdes[0]
     if not qdes:
-        raise LspkitError([Problem(str(path), "", "the archive holds no project.qde",
-                                   "a .qdpx holds project.qde at its root; is this a REFI-QDA project?")])
-    raise LspkitError([Problem(str(path), "", f"the archive holds several .qde files: {', '.join(qdes)}",
-                               "keep one project.qde at the root")])
+        raise LspkitError(
+            [
+                Problem(
+                    str(path),
+                    "",
+                    "the archive holds no project.qde",
+                    "a .qdpx holds project.qde at its root; is this a REFI-QDA project?",
+                )
+            ]
+        )
+    raise LspkitError(
+        [
+            Problem(
+                str(path),
+                "",
+                f"the archive holds several .qde files: {', '.join(qdes)}",
+                "keep one project.qde at the root",
+            )
+        ]
+    )
 
 
 def _member_for(target: str, by_name: dict[str, list[str]]) -> str | None:
     """The archive member a ``plainTextPath`` names: its file name at the root or under ``sources/``."""
     base = re.sub(r"^[a-z]+:(//)?/*", "", target, flags=re.IGNORECASE)
     wanted = PurePosixPath(base.replace("\\", "/")).name.casefold()
-    candidates = [n for n in by_name.get(wanted, [])
-                  if len(PurePosixPath(n).parts) == 1 or PurePosixPath(n).parts[0].casefold() == SOURCES_DIR]
+    candidates = [
+        n
+        for n in by_name.get(wanted, [])
+        if len(PurePosixPath(n).parts) == 1 or PurePosixPath(n).parts[0].casefold() == SOURCES_DIR
+    ]
     return sorted(candidates)[0] if candidates else None
 
 
 def _project_indexes(root: ET.Element) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
-    users = [(normalise_guid(u.get("guid")), u.get("name") or u.get("id") or u.get("guid"))
-             for u in root.iter(_q("User"))]
+    users = [
+        (normalise_guid(u.get("guid")), u.get("name") or u.get("id") or u.get("guid")) for u in root.iter(_q("User"))
+    ]
     codes = [(c.guid, c.name, c.path) for c in _file_codes(root.find(f"{_q('CodeBook')}/{_q('Codes')}"), NS)]
     notes = {}
     notes_el = root.find(_q("Notes"))
@@ -780,12 +917,12 @@ def _project_indexes(root: ET.Element) -> tuple[pd.DataFrame, pd.DataFrame, dict
         for note in notes_el.findall(_q("Note")):
             content = note.find(_q("PlainTextContent"))
             notes[normalise_guid(note.get("guid"))] = (content.text or "") if content is not None else ""
-    return (pd.DataFrame(users, columns=["guid", "name"]), pd.DataFrame(codes, columns=["guid", "name", "path"]),
-            notes)
+    return (pd.DataFrame(users, columns=["guid", "name"]), pd.DataFrame(codes, columns=["guid", "name", "path"]), notes)
 
 
-def read_qdpx(path: str | Path, *, max_member_bytes: int | None = None,
-              max_archive_bytes: int | None = None) -> QdpxProject:
+def read_qdpx(
+    path: str | Path, *, max_member_bytes: int | None = None, max_archive_bytes: int | None = None
+) -> QdpxProject:
     """Open a ``.qdpx``, parse its ``.qde``, validate it against the REFI-QDA schema and read the
     plain texts its text sources name (and nothing else), each under the size limits.
 
@@ -803,22 +940,29 @@ def read_qdpx(path: str | Path, *, max_member_bytes: int | None = None,
     with _open_archive(path) as archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         qde_name = _find_qde(path, [i.filename for i in infos])
-        reader = _MemberReader(path, archive, MAX_MEMBER_BYTES if max_member_bytes is None else max_member_bytes,
-                               MAX_ARCHIVE_BYTES if max_archive_bytes is None else max_archive_bytes)
+        reader = _MemberReader(
+            path,
+            archive,
+            MAX_MEMBER_BYTES if max_member_bytes is None else max_member_bytes,
+            MAX_ARCHIVE_BYTES if max_archive_bytes is None else max_archive_bytes,
+        )
         where = f"{path}!{qde_name}"
         xml = reader.read(qde_name)
         root = parse_xml(xml, where)
         errors = validation_errors(root, "project")
         if errors:
-            problems = [Problem(where, "", f"breaks the REFI-QDA schema: {e}",
-                                "the file must follow QDA-XML 1.0 (Project.xsd)") for e in errors[:20]]
+            problems = [
+                Problem(where, "", f"breaks the REFI-QDA schema: {e}", "the file must follow QDA-XML 1.0 (Project.xsd)")
+                for e in errors[:20]
+            ]
             if len(errors) > 20:
                 problems.append(Problem(where, "", f"... and {len(errors) - 20} more schema errors"))
             raise LspkitError(problems)
         by_name: dict[str, list[str]] = {}
         for info in infos:
             by_name.setdefault(PurePosixPath(info.filename.replace("\\", "/")).name.casefold(), []).append(
-                info.filename)
+                info.filename
+            )
         entries = {qde_name: xml}
         members = {}
         for src in root.iterfind(f"{_q('Sources')}/{_q('TextSource')}"):
@@ -869,10 +1013,16 @@ class _Tokens:
         crlf[:-1] = cr[:-1] & lf[1:]
         keep = np.ones(len(cps), dtype=bool)
         keep[1:] = ~crlf[:-1]
-        kinds = [k for k, n in (("CRLF", crlf.sum()), ("CR", cr.sum() - crlf.sum()), ("LF", lf.sum() - crlf.sum()))
-                 if n]
-        return cls(bom, 1 + crlf[keep].astype(np.int64), (cr | lf)[keep], (cps > 0xFFFF)[keep],
-                   kinds[0] if len(kinds) == 1 else ("mixed" if kinds else "none"))
+        kinds = [
+            k for k, n in (("CRLF", crlf.sum()), ("CR", cr.sum() - crlf.sum()), ("LF", lf.sum() - crlf.sum())) if n
+        ]
+        return cls(
+            bom,
+            1 + crlf[keep].astype(np.int64),
+            (cr | lf)[keep],
+            (cps > 0xFFFF)[keep],
+            kinds[0] if len(kinds) == 1 else ("mixed" if kinds else "none"),
+        )
 
     def __len__(self) -> int:
         return len(self.width)
@@ -947,8 +1097,9 @@ class _Placed:
     score: int
 
 
-def _place(offsets: np.ndarray, starts: np.ndarray, ends: np.ndarray, marks: np.ndarray,
-           anchors: np.ndarray) -> _Placed:
+def _place(
+    offsets: np.ndarray, starts: np.ndarray, ends: np.ndarray, marks: np.ndarray, anchors: np.ndarray
+) -> _Placed:
     """Place selections under one convention and score them: an end on a word edge counts 1 and on a
     unit's edge 3 more; an end inside a character (between CR and LF, inside a surrogate pair or a
     byte-order mark) or beyond the text counts -5, since the convention cannot have produced it."""
@@ -963,8 +1114,9 @@ def _place(offsets: np.ndarray, starts: np.ndarray, ends: np.ndarray, marks: np.
     return _Placed(first, last, valid, score)
 
 
-def detect_convention(text: str, starts: Iterable[int], ends: Iterable[int],
-                      anchors: Iterable[int] = ()) -> tuple[Convention, _Placed]:
+def detect_convention(
+    text: str, starts: Iterable[int], ends: Iterable[int], anchors: Iterable[int] = ()
+) -> tuple[Convention, _Placed]:
     """The convention the selections ``[start, end)`` of a source with plain text ``text`` follow, and
     the selections placed on its tokens.
 
@@ -984,8 +1136,8 @@ def detect_convention(text: str, starts: Iterable[int], ends: Iterable[int],
     marks = _boundaries(normalise_text(text))
     edges = np.zeros(len(tokens) + 1, dtype=bool)
     edges[np.clip(np.fromiter(anchors, dtype=np.int64), 0, len(tokens))] = True
-    starts = np.fromiter((min(max(int(s), -1), 2 ** 62) for s in starts), dtype=np.int64)
-    ends = np.fromiter((min(max(int(e), -1), 2 ** 62) for e in ends), dtype=np.int64)
+    starts = np.fromiter((min(max(int(s), -1), 2**62) for s in starts), dtype=np.int64)
+    ends = np.fromiter((min(max(int(e), -1), 2**62) for e in ends), dtype=np.int64)
     placed = [(convention, _place(offsets, starts, ends, marks, edges)) for convention, offsets in _candidates(tokens)]
     standard = placed[0]
     rival = max(placed[1:], key=lambda item: item[1].score, default=standard)
@@ -993,6 +1145,7 @@ def detect_convention(text: str, starts: Iterable[int], ends: Iterable[int],
 
 
 # -- import ------------------------------------------------------------------------------------------
+
 
 @dataclass
 class SourceMatch:
@@ -1005,8 +1158,10 @@ class SourceMatch:
     selections: int  # coded selections in the source
 
     def __str__(self) -> str:
-        return (f"{self.source} is case {self.case_id!r}: {self.selections} coded selection(s), positions in "
-                f"{self.description}")
+        return (
+            f"{self.source} is case {self.case_id!r}: {self.selections} coded selection(s), positions in "
+            f"{self.description}"
+        )
 
 
 @dataclass
@@ -1052,7 +1207,7 @@ def _source_text(project: QdpxProject, src: ET.Element) -> tuple[str | None, str
 
 
 def _excerpt(text: str, start: int, end: int, words: int = 8) -> str:
-    return excerpt(text[max(start, 0):max(end, 0)], words)
+    return excerpt(text[max(start, 0) : max(end, 0)], words)
 
 
 def _first_difference(ours: str, theirs: str) -> str:
@@ -1060,8 +1215,10 @@ def _first_difference(ours: str, theirs: str) -> str:
     at = len(os.path.commonprefix([ours, theirs]))
     word = max(ours.rfind(" ", 0, at), ours.rfind("\n", 0, at)) + 1
     line = ours.count("\n", 0, at) + 1
-    return (f"first at line {line}: {_excerpt(theirs, word, word + 40, 5) or '(end of text)'!r} in the project, "
-            f"{_excerpt(ours, word, word + 40, 5) or '(end of text)'!r} in data/raw")
+    return (
+        f"first at line {line}: {_excerpt(theirs, word, word + 40, 5) or '(end of text)'!r} in the project, "
+        f"{_excerpt(ours, word, word + 40, 5) or '(end of text)'!r} in data/raw"
+    )
 
 
 @dataclass
@@ -1085,16 +1242,26 @@ class _CaseText:
         np.cumsum(~np.isin(_code_points(text), _WHITESPACE), out=ink[1:])
         units = corpus.units[corpus.units["case_id"] == case_id].sort_values("start", kind="stable")
         ends = units["end"].to_numpy(np.int64)
-        return cls(text, Convention(bom=tokens.bom).offsets(tokens), ink, units["start"].to_numpy(np.int64), ends,
-                   np.maximum.accumulate(ends) if len(ends) else ends, units["unit_id"].tolist(),
-                   units["boilerplate"].to_numpy(bool))
+        return cls(
+            text,
+            Convention(bom=tokens.bom).offsets(tokens),
+            ink,
+            units["start"].to_numpy(np.int64),
+            ends,
+            np.maximum.accumulate(ends) if len(ends) else ends,
+            units["unit_id"].tolist(),
+            units["boilerplate"].to_numpy(bool),
+        )
 
     def units_inked(self, start: int, end: int) -> list[int]:
         """Indexes of the units that ``[start, end)`` overlaps by at least one non-space character."""
         lo = int(np.searchsorted(self.reach, start, "right"))
         hi = int(np.searchsorted(self.starts, end, "left"))
-        return [k for k in range(lo, hi) if self.ends[k] > start
-                and self.ink[min(end, self.ends[k])] - self.ink[max(start, self.starts[k])] > 0]
+        return [
+            k
+            for k in range(lo, hi)
+            if self.ends[k] > start and self.ink[min(end, self.ends[k])] - self.ink[max(start, self.starts[k])] > 0
+        ]
 
 
 class _Mapper:
@@ -1117,8 +1284,12 @@ class _Mapper:
         self.codes = self._code_index()
         self.project_user = normalise_guid(project.root.get("creatingUserGUID"))
         # selections that Links point at are placed too, coded or not: GUID -> (user, units, code ids)
-        self.linked = {normalise_guid(link.get(end)) for link in project.root.iter(_q("Link"))
-                       for end in ("originGUID", "targetGUID") if link.get(end)}
+        self.linked = {
+            normalise_guid(link.get(end))
+            for link in project.root.iter(_q("Link"))
+            for end in ("originGUID", "targetGUID")
+            if link.get(end)
+        }
         self.selections: dict[str, tuple[str, list[str], list[str | None]]] = {}
 
     def _code_index(self) -> Callable[[str], tuple[str | None, str]]:
@@ -1152,26 +1323,38 @@ class _Mapper:
         n_selections = sum(1 for el in src.iter() if el.tag.endswith("Selection"))
         if tag != "TextSource":
             if n_selections or src.find(_q("Coding")) is not None:
-                self.add(f"{tag} {name!r}", f"{n_selections} selection(s) in a {tag} not imported",
-                         "lspkit codes the plain-text case studies only")
+                self.add(
+                    f"{tag} {name!r}",
+                    f"{n_selections} selection(s) in a {tag} not imported",
+                    "lspkit codes the plain-text case studies only",
+                )
             return
-        coded = [s for s in src.findall(_q("PlainTextSelection"))
-                 if s.find(_q("Coding")) is not None or normalise_guid(s.get("guid")) in self.linked]
+        coded = [
+            s
+            for s in src.findall(_q("PlainTextSelection"))
+            if s.find(_q("Coding")) is not None or normalise_guid(s.get("guid")) in self.linked
+        ]
         whole = src.findall(_q("Coding"))
         if not coded and not whole:
             return
         text, file, missing = _source_text(self.project, src)
         label = f"source {name!r} ({file})"
         for _ in whole:
-            self.add(label, "a coding of the whole source was not imported",
-                     "lspkit codes units; code the passages in your QDA program instead")
+            self.add(
+                label,
+                "a coding of the whole source was not imported",
+                "lspkit codes units; code the passages in your QDA program instead",
+            )
         if not coded:
             return
         if text is None:
-            self.add(label, f"{missing}; {len(coded)} coded selection(s) not imported",
-                     "export the project with its sources included")
+            self.add(
+                label,
+                f"{missing}; {len(coded)} coded selection(s) not imported",
+                "export the project with its sources included",
+            )
             return
-        case_id = self._case_of(src, name, label, text, len(coded))
+        case_id = self._case_of(src, name or "", label, text, len(coded))
         if case_id is not None:
             self._selections(coded, label, text, case_id, normalise_guid(src.get("creatingUser")) or self.project_user)
 
@@ -1181,23 +1364,30 @@ class _Mapper:
         if case_id is not None:
             return case_id
         named = self.by_guid.get(normalise_guid(src.get("guid"))) or self.by_name.get(
-            _name_key(re.sub(r"\.(txt|docx?|rtf|pdf)$", "", name or "", flags=re.IGNORECASE)))
+            _name_key(re.sub(r"\.(txt|docx?|rtf|pdf)$", "", name or "", flags=re.IGNORECASE))
+        )
         if named:
-            self.add(label, f"its text differs from the corpus's {named!r} text "
-                     f"({_first_difference(normalise_text(self.corpus.raw[named]), normal)}), so positions cannot be "
-                     f"mapped; {n_coded} coded selection(s) not imported",
-                     f"import data/raw/{named}.txt into the QDA program unchanged and code that")
+            self.add(
+                label,
+                f"its text differs from the corpus's {named!r} text "
+                f"({_first_difference(normalise_text(self.corpus.raw[named]), normal)}), so positions cannot be "
+                f"mapped; {n_coded} coded selection(s) not imported",
+                f"import data/raw/{named}.txt into the QDA program unchanged and code that",
+            )
         else:
-            self.add(label, f"not in the corpus; {n_coded} coded selection(s) not imported",
-                     "only the case studies in data/raw/ can be imported; code those in the QDA program")
+            self.add(
+                label,
+                f"not in the corpus; {n_coded} coded selection(s) not imported",
+                "only the case studies in data/raw/ can be imported; code those in the QDA program",
+            )
         return None
 
     def _selections(self, coded: list[ET.Element], label: str, text: str, case_id: str, source_user: str) -> None:
         if case_id not in self.cases:
             self.cases[case_id] = _CaseText.of(self.corpus, case_id)
         case = self.cases[case_id]
-        starts = [int(s.get("startPosition")) for s in coded]
-        ends = [int(s.get("endPosition")) for s in coded]
+        starts = [int(s.get("startPosition") or 0) for s in coded]  # required by the schema, checked above
+        ends = [int(s.get("endPosition") or 0) for s in coded]
         anchors = np.searchsorted(case.offsets, np.concatenate([case.starts, case.ends]))
         convention, placed = detect_convention(text, starts, ends, anchors)
         tokens = _Tokens.of(text)
@@ -1206,16 +1396,21 @@ class _Mapper:
             described += " (the REFI-QDA rule)"
         ours = _Tokens.of(case.text)
         if (ours.line_ends, ours.bom) != (tokens.line_ends, tokens.bom):
-            described += (f" (the project's text has {tokens.line_ends} line ends"
-                          f"{' and a byte-order mark' if tokens.bom else ''}; data/raw/{case_id}.txt has "
-                          f"{ours.line_ends}{' and a byte-order mark' if ours.bom else ''})")
+            described += (
+                f" (the project's text has {tokens.line_ends} line ends"
+                f"{' and a byte-order mark' if tokens.bom else ''}; data/raw/{case_id}.txt has "
+                f"{ours.line_ends}{' and a byte-order mark' if ours.bom else ''})"
+            )
         self.matches.append(SourceMatch(label, case_id, convention, described, len(coded)))
         total = int(convention.offsets(tokens)[-1])
         for k, sel in enumerate(coded):
             here = f"{label}, selection {sel.get('guid')} [{starts[k]}:{ends[k]}]"
             if not placed.valid[k]:
-                self.add(here, f"impossible positions (the text has {total} positions counted in "
-                         f"{convention.describe(tokens.line_ends)}); not imported")
+                self.add(
+                    here,
+                    f"impossible positions (the text has {total} positions counted in "
+                    f"{convention.describe(tokens.line_ends)}); not imported",
+                )
                 continue
             start, end = int(case.offsets[placed.start[k]]), int(case.offsets[placed.end[k]])
             self._selection(sel, here, case, start, end, source_user)
@@ -1225,24 +1420,38 @@ class _Mapper:
         boiler = [case.unit_ids[k] for k in hits if case.boilerplate[k]]
         units = [case.unit_ids[k] for k in hits if not case.boilerplate[k]]
         if boiler:
-            self.add(here, f"covers boilerplate {', '.join(boiler)} ('{_excerpt(case.text, start, end)}'), which "
-                     "cannot be coded; that part not imported")
+            self.add(
+                here,
+                f"covers boilerplate {', '.join(boiler)} ('{_excerpt(case.text, start, end)}'), which "
+                "cannot be coded; that part not imported",
+            )
         if not units:
             if not boiler:
-                self.add(here, f"'{_excerpt(case.text, start, end)}' lies outside every unit (a heading, a paragraph "
-                         "number or the front matter); not imported", "code the paragraph's text itself")
+                self.add(
+                    here,
+                    f"'{_excerpt(case.text, start, end)}' lies outside every unit (a heading, a paragraph "
+                    "number or the front matter); not imported",
+                    "code the paragraph's text itself",
+                )
             return
         sel_user = normalise_guid(sel.get("creatingUser")) or source_user
         self.selections[normalise_guid(sel.get("guid"))] = (
-            sel_user, units, [self.codes(normalise_guid(r.get("targetGUID")))[0] for r in sel.iter(_q("CodeRef"))])
+            sel_user,
+            units,
+            [self.codes(normalise_guid(r.get("targetGUID")))[0] for r in sel.iter(_q("CodeRef"))],
+        )
         notes = self.project.notes
         sel_notes = [notes.get(normalise_guid(r.get("targetGUID")), "") for r in sel.findall(_q("NoteRef"))]
         for coding in sel.findall(_q("Coding")):
             ref = coding.find(_q("CodeRef"))
             code_id, code_name = self.codes(normalise_guid(ref.get("targetGUID") if ref is not None else ""))
             user = normalise_guid(coding.get("creatingUser")) or sel_user
-            memo = " ".join(" ".join([notes.get(normalise_guid(r.get("targetGUID")), "")
-                                      for r in coding.findall(_q("NoteRef"))] + sel_notes).split())
+            memo = " ".join(
+                " ".join(
+                    [notes.get(normalise_guid(r.get("targetGUID")), "") for r in coding.findall(_q("NoteRef"))]
+                    + sel_notes
+                ).split()
+            )
             self.rows.extend((unit_id, code_id, user, code_name, memo) for unit_id in units)
 
 
@@ -1269,13 +1478,14 @@ def map_codings(project: QdpxProject, corpus: Corpus) -> tuple[pd.DataFrame, lis
 def _map(project: QdpxProject, corpus: Corpus) -> _Mapper:
     mapper = _Mapper(project, corpus)
     sources_el = project.root.find(_q("Sources"))
-    for src in (list(sources_el) if sources_el is not None else []):
+    for src in list(sources_el) if sources_el is not None else []:
         mapper.source(src)
     return mapper
 
 
-def map_links(project: QdpxProject, mapper: _Mapper, corpus: Corpus, coder: str,
-              user_guid: str) -> tuple[list[tuple[str, int, dict[str, str]]], list[Problem]]:
+def map_links(
+    project: QdpxProject, mapper: _Mapper, corpus: Corpus, coder: str, user_guid: str
+) -> tuple[list[tuple[str, int, dict[str, str]]], list[Problem]]:
     """The project's ``Link`` elements by ``user_guid`` as link rows of ``coder`` (see :mod:`lspkit.links`).
 
     A Link whose note holds an ``lspkit-link:`` record (:func:`link_note`) is restored exactly. Any
@@ -1287,8 +1497,9 @@ def map_links(project: QdpxProject, mapper: _Mapper, corpus: Corpus, coder: str,
     problems: list[Problem] = []
     elements = set(corpus.elements)
     relations = {_name_key(r): r for r in corpus.codebook.relations["id"]}
-    relations.update({_name_key(label): r for r, label in zip(corpus.codebook.relations["id"],
-                                                               corpus.codebook.relations["label"])})
+    relations.update(
+        {_name_key(label): r for r, label in zip(corpus.codebook.relations["id"], corpus.codebook.relations["label"])}
+    )
     for n, link in enumerate(project.root.iter(_q("Link")), start=1):
         name = link.get("name") or link.get("guid")
         where = f"link {name!r}"
@@ -1303,64 +1514,124 @@ def map_links(project: QdpxProject, mapper: _Mapper, corpus: Corpus, coder: str,
             try:
                 record = json.loads(tail.strip())
             except ValueError:
-                problems.append(Problem(project.where, where, "its lspkit-link record cannot be read; not imported",
-                                        "export the project again from lspkit, or fix the note's last line"))
+                problems.append(
+                    Problem(
+                        project.where,
+                        where,
+                        "its lspkit-link record cannot be read; not imported",
+                        "export the project again from lspkit, or fix the note's last line",
+                    )
+                )
                 continue
             if not isinstance(record, dict) or not isinstance(record.get("unit_ids"), list):
                 problems.append(Problem(project.where, where, "its lspkit-link record is not a link; not imported"))
                 continue
-            rec = {k: str(record.get(k, "")) for k in ("link_id", "source", "target", "direction", "relation",
-                                                       "evidence", "status")}
+            rec = {
+                k: str(record.get(k, ""))
+                for k in ("link_id", "source", "target", "direction", "relation", "evidence", "status")
+            }
             rec.update(unit_ids=" ".join(map(str, record["unit_ids"])), coder=coder, memo=" ".join(memo.split()))
             rows.append((project.where, n, rec))
             continue
         if None in ends:
-            problems.append(Problem(project.where, where, "it joins a selection that could not be placed on a unit "
-                                    "(see the problems above) or no selection at all; not imported"))
+            problems.append(
+                Problem(
+                    project.where,
+                    where,
+                    "it joins a selection that could not be placed on a unit "
+                    "(see the problems above) or no selection at all; not imported",
+                )
+            )
             continue
         found = [[c for c in e[2] if c in elements] for e in ends]  # type: ignore[index]
         relation = relations.get(_name_key(re.sub(r"^.*?:\s*", "", name or "")))
         if any(len(f) != 1 for f in found) or relation is None:
-            problems.append(Problem(project.where, where, "cannot be read as a link between two 7S elements: each "
-                                    "end must carry exactly one element and the name must be a relation of the "
-                                    "codebook; not imported", "record it in data/links/<coder>.csv by hand"))
+            problems.append(
+                Problem(
+                    project.where,
+                    where,
+                    "cannot be read as a link between two 7S elements: each "
+                    "end must carry exactly one element and the name must be a relation of the "
+                    "codebook; not imported",
+                    "record it in data/links/<coder>.csv by hand",
+                )
+            )
             continue
-        problems.append(Problem(project.where, where, f"a {found[0][0]} to {found[1][0]} link ({relation}) with no "
-                                "record of whether the text states it or of its status; not imported",
-                                "record it in data/links/<coder>.csv by hand, with evidence and status"))
+        problems.append(
+            Problem(
+                project.where,
+                where,
+                f"a {found[0][0]} to {found[1][0]} link ({relation}) with no "
+                "record of whether the text states it or of its status; not imported",
+                "record it in data/links/<coder>.csv by hand, with evidence and status",
+            )
+        )
     return rows, problems
 
 
 def _users_table(project: QdpxProject, mapped: pd.DataFrame) -> pd.DataFrame:
     names = dict(zip(project.users["guid"], project.users["name"]))
     counts = mapped.drop_duplicates(["unit_id", "code_name", "user_guid"]).groupby("user_guid", sort=False).size()
-    rows = [{"user": names.get(g, "(unattributed)" if not g else g), "guid": g, "codings": int(n)}
-            for g, n in counts.items()]
+    rows = [
+        {"user": names.get(g, "(unattributed)" if not g else g), "guid": g, "codings": int(n)}
+        for g, n in counts.items()
+    ]
     return pd.DataFrame(rows, columns=["user", "guid", "codings"])
 
 
 def _check_coder(coder: str, data_dir: Path) -> tuple[str, Path]:
     """The kind ``coder`` will have and its codings file; refuses a bad id or a coder an import may not touch."""
-    if not isinstance(coder, str) or not CODER_RE.match(coder) or len(coder) > MAX_CODER_LENGTH \
-            or coder == DERIVED_CODER:
+    if (
+        not isinstance(coder, str)
+        or not CODER_RE.match(coder)
+        or len(coder) > MAX_CODER_LENGTH
+        or coder == DERIVED_CODER
+    ):
         shown = coder if not isinstance(coder, str) or len(coder) <= 60 else coder[:57] + "..."
-        why = (f"is {len(coder)} characters long, more than {MAX_CODER_LENGTH}"
-               if isinstance(coder, str) and CODER_RE.match(coder) and len(coder) > MAX_CODER_LENGTH
-               else "is the derived coder (the documents' headings), which an import never replaces"
-               if coder == DERIVED_CODER else "is not a usable slug")
-        raise LspkitError([Problem("parameter coder", "", f"coder id {shown!r} {why}",
-                                   f"use up to {MAX_CODER_LENGTH} lower-case letters, digits, '-' and '_', "
-                                   "e.g. 'nvivo_ann'; not 'structure'")])
+        why = (
+            f"is {len(coder)} characters long, more than {MAX_CODER_LENGTH}"
+            if isinstance(coder, str) and CODER_RE.match(coder) and len(coder) > MAX_CODER_LENGTH
+            else "is the derived coder (the documents' headings), which an import never replaces"
+            if coder == DERIVED_CODER
+            else "is not a usable slug"
+        )
+        raise LspkitError(
+            [
+                Problem(
+                    "parameter coder",
+                    "",
+                    f"coder id {shown!r} {why}",
+                    f"use up to {MAX_CODER_LENGTH} lower-case letters, digits, '-' and '_', "
+                    "e.g. 'nvivo_ann'; not 'structure'",
+                )
+            ]
+        )
     existing = load_coders(data_dir / "coders.csv").set_index("coder")["kind"]
     target = data_dir / "codings" / f"{coder}.csv"
     kind = existing.get(coder, "imported")
     if kind == "human" and target.exists():
-        raise LspkitError([Problem(str(target), "", f"coder {coder!r} is a human coder whose codings are already in "
-                                   "this file; an import never overwrites them",
-                                   "move the file away to import again, or import as another coder")])
+        raise LspkitError(
+            [
+                Problem(
+                    str(target),
+                    "",
+                    f"coder {coder!r} is a human coder whose codings are already in "
+                    "this file; an import never overwrites them",
+                    "move the file away to import again, or import as another coder",
+                )
+            ]
+        )
     if kind not in ("imported", "human"):
-        raise LspkitError([Problem(str(data_dir / "coders.csv"), "", f"coder {coder!r} is registered as {kind!r}; "
-                                   "an import never replaces it", "choose another coder name")])
+        raise LspkitError(
+            [
+                Problem(
+                    str(data_dir / "coders.csv"),
+                    "",
+                    f"coder {coder!r} is registered as {kind!r}; an import never replaces it",
+                    "choose another coder name",
+                )
+            ]
+        )
     return kind, target
 
 
@@ -1369,19 +1640,35 @@ def _count_coded(root: ET.Element) -> tuple[int, int]:
     sources = root.find(_q("Sources"))
     if sources is None:
         return 0, 0
-    coded = sum(1 for src in sources for el in src.iter()
-                if el.tag.endswith("Selection") and el.find(_q("Coding")) is not None)
+    coded = sum(
+        1 for src in sources for el in src.iter() if el.tag.endswith("Selection") and el.find(_q("Coding")) is not None
+    )
     return coded + sum(len(src.findall(_q("Coding"))) for src in sources), len(sources)
 
 
 def _nothing_to_import(project: QdpxProject, n_sources: int) -> LspkitError:
     if n_sources:
-        return LspkitError([Problem(project.where, "", f"the project holds no codings: its {n_sources} source(s) "
-                                    "have no coded selections, so there is nothing to import",
-                                    "code the sources in your QDA program, then export the project again")])
-    return LspkitError([Problem(project.where, "", "the project is empty: it holds no sources, no codes and no "
-                                "codings, so there is nothing to import",
-                                "export the coded project, with its sources, from your QDA program")])
+        return LspkitError(
+            [
+                Problem(
+                    project.where,
+                    "",
+                    f"the project holds no codings: its {n_sources} source(s) "
+                    "have no coded selections, so there is nothing to import",
+                    "code the sources in your QDA program, then export the project again",
+                )
+            ]
+        )
+    return LspkitError(
+        [
+            Problem(
+                project.where,
+                "",
+                "the project is empty: it holds no sources, no codes and no codings, so there is nothing to import",
+                "export the coded project, with its sources, from your QDA program",
+            )
+        ]
+    )
 
 
 def _choose_user(users: pd.DataFrame, user: str | None, project: QdpxProject) -> str:
@@ -1389,14 +1676,30 @@ def _choose_user(users: pd.DataFrame, user: str | None, project: QdpxProject) ->
         key = user.casefold()
         chosen = users[(users["user"].str.casefold() == key) | (users["guid"] == normalise_guid(user))]
         if chosen.empty:
-            raise LspkitError([Problem("parameter user", "", f"no codings by user {user!r} in {project.path.name}",
-                                       "users with codings: " + ", ".join(f"{u} ({n})" for u, n in
-                                                                           zip(users["user"], users["codings"])))])
+            raise LspkitError(
+                [
+                    Problem(
+                        "parameter user",
+                        "",
+                        f"no codings by user {user!r} in {project.path.name}",
+                        "users with codings: "
+                        + ", ".join(f"{u} ({n})" for u, n in zip(users["user"], users["codings"])),
+                    )
+                ]
+            )
         return chosen["guid"].iloc[0]
     if len(users) > 1:
-        raise LspkitError([Problem(project.where, "", f"the file holds codings by {len(users)} users",
-                                   "pick one with --user; users: " + ", ".join(f"{u} ({n} codings)" for u, n in
-                                                                               zip(users["user"], users["codings"])))])
+        raise LspkitError(
+            [
+                Problem(
+                    project.where,
+                    "",
+                    f"the file holds codings by {len(users)} users",
+                    "pick one with --user; users: "
+                    + ", ".join(f"{u} ({n} codings)" for u, n in zip(users["user"], users["codings"])),
+                )
+            ]
+        )
     return users["guid"].iloc[0]
 
 
@@ -1413,9 +1716,16 @@ def _coder_codings(mine: pd.DataFrame, corpus: Corpus, coder: str) -> pd.DataFra
     return pd.DataFrame([(u, c, coder, " | ".join(memos[(u, c)])) for u, c in keys], columns=CODING_COLUMNS)
 
 
-def import_qdpx(path: str | Path, coder: str, data_dir: str | Path | None = None, user: str | None = None,
-                write: bool = True, *, max_member_bytes: int | None = None,
-                max_archive_bytes: int | None = None) -> QdpxImport:
+def import_qdpx(
+    path: str | Path,
+    coder: str,
+    data_dir: str | Path | None = None,
+    user: str | None = None,
+    write: bool = True,
+    *,
+    max_member_bytes: int | None = None,
+    max_archive_bytes: int | None = None,
+) -> QdpxImport:
     """Import a REFI-QDA project's codings as coder ``coder`` of the data directory.
 
     ``user`` picks one user's codings (by name or GUID) when the file holds several users'. With
@@ -1446,8 +1756,12 @@ def import_qdpx(path: str | Path, coder: str, data_dir: str | Path | None = None
     n_coded, n_sources = _count_coded(project.root)
     if not n_coded:
         if len(project.codes) and not n_sources:
-            comparison = compare_codebook(_file_codes(project.root.find(f"{_q('CodeBook')}/{_q('Codes')}"), NS),
-                                          corpus.codes, project.path, data_dir / "codebook.yml")
+            comparison = compare_codebook(
+                _file_codes(project.root.find(f"{_q('CodeBook')}/{_q('Codes')}"), NS),
+                corpus.codes,
+                project.path,
+                data_dir / "codebook.yml",
+            )
             no_users = pd.DataFrame(columns=["user", "guid", "codings"])
             return QdpxImport(pd.DataFrame(columns=CODING_COLUMNS), [], no_users, coder, None, codebook=comparison)
         raise _nothing_to_import(project, n_sources)
@@ -1456,49 +1770,84 @@ def import_qdpx(path: str | Path, coder: str, data_dir: str | Path | None = None
     problems, matches = mapper.problems, mapper.matches
     users = _users_table(project, mapped)
     if users.empty:
-        raise LspkitError(problems + [Problem(project.where, "", f"none of the {n_coded} coded selection(s) in the "
-                                              "project could be mapped onto a unit", "the problems above say why")])
+        raise LspkitError(
+            problems
+            + [
+                Problem(
+                    project.where,
+                    "",
+                    f"none of the {n_coded} coded selection(s) in the project could be mapped onto a unit",
+                    "the problems above say why",
+                )
+            ]
+        )
     chosen = _choose_user(users, user, project)
     user_name = users.loc[users["guid"] == chosen, "user"].iloc[0]
     mine = mapped[mapped["user_guid"] == chosen]
     for rec in users[users["guid"] != chosen].itertuples(index=False):
-        problems.append(Problem(project.where, f"user {rec.user!r}", f"{rec.codings} coding(s) by another user not "
-                                "imported", "import them as another coder with --user"))
+        problems.append(
+            Problem(
+                project.where,
+                f"user {rec.user!r}",
+                f"{rec.codings} coding(s) by another user not imported",
+                "import them as another coder with --user",
+            )
+        )
     unknown = mine[mine["code_id"].isna()]
     if len(unknown):
-        raise LspkitError([Problem(project.where, f"code {name!r}", f"unknown code ({n} coding(s)): matches no code "
-                                   "of the codebook by GUID, id or label",
-                                   "rename it in the QDA program to a code id or label of data/codebook.yml, or add "
-                                   f"it with: lspkit import-qdc {project.path} --add-codes")
-                           for name, n in unknown.groupby("code_name").size().items()])
+        raise LspkitError(
+            [
+                Problem(
+                    project.where,
+                    f"code {name!r}",
+                    f"unknown code ({n} coding(s)): matches no code of the codebook by GUID, id or label",
+                    "rename it in the QDA program to a code id or label of data/codebook.yml, or add "
+                    f"it with: lspkit import-qdc {project.path} --add-codes",
+                )
+                for name, n in unknown.groupby("code_name").size().items()
+            ]
+        )
     codings = _coder_codings(mine, corpus, coder)
     links = _import_links(project, mapper, corpus, coder, chosen, problems)
     result = QdpxImport(codings, problems, users, coder, user_name, sources=matches, links=links)
     if write:
-        description = (f"Imported from {project.path.name}: REFI-QDA project {project.name!r}"
-                       + (f" written by {project.origin}" if project.origin else "")
-                       + f", codings of user {user_name!r}.")
-        result.written = _write_import(codings, data_dir, target, coder, description if kind == "imported" else None,
-                                       links)
+        description = (
+            f"Imported from {project.path.name}: REFI-QDA project {project.name!r}"
+            + (f" written by {project.origin}" if project.origin else "")
+            + f", codings of user {user_name!r}."
+        )
+        result.written = _write_import(
+            codings, data_dir, target, coder, description if kind == "imported" else None, links
+        )
     return result
 
 
-def _import_links(project: QdpxProject, mapper: _Mapper, corpus: Corpus, coder: str, user_guid: str,
-                  problems: list[Problem]) -> pd.DataFrame:
+def _import_links(
+    project: QdpxProject, mapper: _Mapper, corpus: Corpus, coder: str, user_guid: str, problems: list[Problem]
+) -> pd.DataFrame:
     """The chosen user's links, checked like a links file; every one that fails is added to ``problems``."""
     from .links import check_links
 
     rows, link_problems = map_links(project, mapper, corpus, coder, user_guid)
     problems.extend(link_problems)
     log = ProblemLog()
-    coders = pd.concat([corpus.coders, pd.DataFrame({"coder": [coder], "kind": ["imported"], "description": [""]})],
-                       ignore_index=True).drop_duplicates("coder")
+    coders = pd.concat(
+        [corpus.coders, pd.DataFrame({"coder": [coder], "kind": ["imported"], "description": [""]})], ignore_index=True
+    ).drop_duplicates("coder")
     relations = dict(zip(corpus.codebook.relations["id"], corpus.codebook.relations["definition"]))
-    links = check_links([(f"{project.where}/links/{coder}.csv", line, rec) for _, line, rec in rows], corpus.units,
-                        corpus.codes, coders, relations, dict(zip(corpus.cases["case_id"], corpus.cases["short_name"])),
-                        log)
-    problems.extend(Problem(project.where, f"link {p.where.replace('row', 'number')}", f"{p.message}; not imported",
-                            p.hint) for p in log.problems)
+    links = check_links(
+        [(f"{project.where}/links/{coder}.csv", line, rec) for _, line, rec in rows],
+        corpus.units,
+        corpus.codes,
+        coders,
+        relations,
+        dict(zip(corpus.cases["case_id"], corpus.cases["short_name"])),
+        log,
+    )
+    problems.extend(
+        Problem(project.where, f"link {p.where.replace('row', 'number')}", f"{p.message}; not imported", p.hint)
+        for p in log.problems
+    )
     return links
 
 
@@ -1540,8 +1889,16 @@ def commit_files(files: list[tuple[Path, bytes]]) -> None:
     except OSError as exc:
         for _, tmp in staged:
             Path(tmp).unlink(missing_ok=True)
-        raise LspkitError([Problem(str(path), "", f"cannot be written ({exc.strerror or exc}); nothing was changed",
-                                   "check that the folder exists and can be written")]) from None
+        raise LspkitError(
+            [
+                Problem(
+                    str(path),
+                    "",
+                    f"cannot be written ({exc.strerror or exc}); nothing was changed",
+                    "check that the folder exists and can be written",
+                )
+            ]
+        ) from None
     done: list[Path] = []
     for path, tmp in staged:
         try:
@@ -1550,15 +1907,32 @@ def commit_files(files: list[tuple[Path, bytes]]) -> None:
             for _, left in staged:
                 Path(left).unlink(missing_ok=True)
             restored = all([_restore(p, originals[p]) for p in reversed(done)])
-            state = ("nothing was changed" if restored else
-                     f"restoring {', '.join(str(p) for p in done)} failed too: check them")
-            raise LspkitError([Problem(str(path), "", f"cannot be written ({exc.strerror or exc}); {state}",
-                                       "check that the folder can be written, then run the command again")]) from None
+            state = (
+                "nothing was changed"
+                if restored
+                else f"restoring {', '.join(str(p) for p in done)} failed too: check them"
+            )
+            raise LspkitError(
+                [
+                    Problem(
+                        str(path),
+                        "",
+                        f"cannot be written ({exc.strerror or exc}); {state}",
+                        "check that the folder can be written, then run the command again",
+                    )
+                ]
+            ) from None
         done.append(path)
 
 
-def _write_import(codings: pd.DataFrame, data_dir: Path, target: Path, coder: str,
-                  description: str | None, links: pd.DataFrame | None = None) -> Path:
+def _write_import(
+    codings: pd.DataFrame,
+    data_dir: Path,
+    target: Path,
+    coder: str,
+    description: str | None,
+    links: pd.DataFrame | None = None,
+) -> Path:
     """Write ``codings/<coder>.csv``, (with a ``description``) the coder's row in ``coders.csv`` and (with
     ``links``) ``links/<coder>.csv``, as one: all of them or none."""
     from .links import write_links
@@ -1580,13 +1954,22 @@ def _write_import(codings: pd.DataFrame, data_dir: Path, target: Path, coder: st
             try:
                 folder.mkdir(parents=True)
             except OSError as exc:
-                raise LspkitError([Problem(str(folder), "", f"cannot be created ({exc.strerror or exc})",
-                                           "check that the data folder can be written")]) from None
+                raise LspkitError(
+                    [
+                        Problem(
+                            str(folder),
+                            "",
+                            f"cannot be created ({exc.strerror or exc})",
+                            "check that the data folder can be written",
+                        )
+                    ]
+                ) from None
     commit_files(files)
     return target
 
 
 # -- codebook exchange: .qdc files ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FileCode:
@@ -1608,8 +1991,15 @@ def _file_codes(codes_el: ET.Element | None, ns: str) -> list[FileCode]:
             here = trail + (code.get("name", ""),)
             description = code.find(_q("Description", ns))
             code_guid = normalise_guid(code.get("guid"))
-            found.append(FileCode(code_guid, code.get("name", ""), description.text if description is not None
-                                  else None, parent, " / ".join(here)))
+            found.append(
+                FileCode(
+                    code_guid,
+                    code.get("name", ""),
+                    description.text if description is not None else None,
+                    parent,
+                    " / ".join(here),
+                )
+            )
             walk(code, code_guid, here)
 
     if codes_el is not None:
@@ -1656,11 +2046,15 @@ class CodebookComparison:
         return not self.differences and (not self.new or self.added)
 
     def summary(self) -> str:
-        state = (f"added to {self.codebook} as themes" if self.added else
-                 "not added (run again with --add-codes to add them as themes)")
-        return (f"{self.path}: {self.codes} code(s); {len(self.same)} identical to {self.codebook}, "
-                f"{len(self.differences)} differ, {len(self.new)} new"
-                + (f", {state}" if self.new else ""))
+        state = (
+            f"added to {self.codebook} as themes"
+            if self.added
+            else "not added (run again with --add-codes to add them as themes)"
+        )
+        return (
+            f"{self.path}: {self.codes} code(s); {len(self.same)} identical to {self.codebook}, "
+            f"{len(self.differences)} differ, {len(self.new)} new" + (f", {state}" if self.new else "")
+        )
 
     def lines(self) -> list[str]:
         """The report, one line per difference and new code, then the summary."""
@@ -1690,7 +2084,7 @@ def _new_code_id(name: str, taken: set[str]) -> str:
     candidate, n = base, 2
     while candidate in taken:
         suffix = f"_{n}"
-        candidate, n = base[:MAX_CODER_LENGTH - len(suffix)] + suffix, n + 1
+        candidate, n = base[: MAX_CODER_LENGTH - len(suffix)] + suffix, n + 1
     return candidate
 
 
@@ -1701,13 +2095,25 @@ def _differences(code: FileCode, ours: pd.Series, parent: str | None, where: str
     if _norm(code.name) != _norm(ours["label"]):
         found.append(Problem(where, here, f"label {code.name!r} differs from {ours['label']!r} in {codebook.name}"))
     if _norm(code.description) not in ("", _norm(_code_description(ours)), _norm(ours["definition"])):
-        found.append(Problem(where, here, f"description {_brief(code.description)!r} differs from the definition "
-                             f"{_brief(ours['definition'])!r} "
-                             f"in {codebook.name}"))
+        found.append(
+            Problem(
+                where,
+                here,
+                f"description {_brief(code.description)!r} differs from the definition "
+                f"{_brief(ours['definition'])!r} "
+                f"in {codebook.name}",
+            )
+        )
     our_parent = ours["parent"] if isinstance(ours["parent"], str) and ours["parent"] else None
     if parent != our_parent:
-        found.append(Problem(where, here, f"parent {parent or 'none (top level)'!r} differs from "
-                             f"{our_parent or 'none (top level)'!r} in {codebook.name}"))
+        found.append(
+            Problem(
+                where,
+                here,
+                f"parent {parent or 'none (top level)'!r} differs from "
+                f"{our_parent or 'none (top level)'!r} in {codebook.name}",
+            )
+        )
     return found
 
 
@@ -1783,16 +2189,25 @@ def append_themes(text: str, entries: list[dict[str, str]]) -> str:
     head = next((i for i, line in enumerate(lines) if re.fullmatch(r"themes:[ \t]*(#.*)?\s*", line)), None)
     if head is None:
         if re.search(r"^themes\s*:", text, re.M):
-            raise LspkitError([Problem("codebook.yml", "", "its 'themes' list is not written one entry per line "
-                                       "('themes:' then '  - id: ...'), so new codes cannot be appended",
-                                       "add the new codes by hand")])
+            raise LspkitError(
+                [
+                    Problem(
+                        "codebook.yml",
+                        "",
+                        "its 'themes' list is not written one entry per line "
+                        "('themes:' then '  - id: ...'), so new codes cannot be appended",
+                        "add the new codes by hand",
+                    )
+                ]
+            )
         prefix = text if not text or text.endswith(("\n", "\r")) else text + newline
         return prefix + "themes:" + newline + _render_entries(entries, "  ", newline)
     end = next((j for j in range(head + 1, len(lines)) if re.match(r"[^\s#]", lines[j])), len(lines))
-    last = max((j for j in range(head + 1, end) if lines[j].strip() and not lines[j].lstrip().startswith("#")),
-               default=head)
-    indent = next((m.group(1) for line in lines[head + 1:end] if (m := re.match(r"([ \t]*)- ", line))), "  ")
-    before, after = "".join(lines[:last + 1]), "".join(lines[last + 1:])
+    last = max(
+        (j for j in range(head + 1, end) if lines[j].strip() and not lines[j].lstrip().startswith("#")), default=head
+    )
+    indent = next((m.group(1) for line in lines[head + 1 : end] if (m := re.match(r"([ \t]*)- ", line))), "  ")
+    before, after = "".join(lines[: last + 1]), "".join(lines[last + 1 :])
     if not before.endswith(("\n", "\r")):
         before += newline
     gap = newline if last > head else ""
@@ -1810,25 +2225,39 @@ def _add_codes(comparison: CodebookComparison) -> Path:
         try:
             codes = load_codebook(trial).codes
         except LspkitError as exc:
-            raise LspkitError([Problem(str(path), "", f"adding the new codes would break it: {p.message}",
-                                       "add them by hand") for p in exc.problems]) from None
+            raise LspkitError(
+                [
+                    Problem(str(path), "", f"adding the new codes would break it: {p.message}", "add them by hand")
+                    for p in exc.problems
+                ]
+            ) from None
     missing = {c.code_id for c in comparison.new} - set(codes["code_id"])
     if missing:  # pragma: no cover - append_themes writes into the themes list
-        raise LspkitError([Problem(str(path), "", f"the new codes {sorted(missing)} did not land in 'themes'",
-                                   "add them by hand")])
+        raise LspkitError(
+            [Problem(str(path), "", f"the new codes {sorted(missing)} did not land in 'themes'", "add them by hand")]
+        )
     commit_files([(path, updated.encode("utf-8"))])
     return path
 
 
-def _read_codebook_file(path: Path, max_member_bytes: int | None,
-                        max_archive_bytes: int | None) -> tuple[list[FileCode], str]:
+def _read_codebook_file(
+    path: Path, max_member_bytes: int | None, max_archive_bytes: int | None
+) -> tuple[list[FileCode], str]:
     """The codes of a ``.qdc`` (or of the codebook of a ``.qdpx`` / ``.qde``), and where they were read."""
     if path.is_file() and zipfile.is_zipfile(path):
         project = read_qdpx(path, max_member_bytes=max_member_bytes, max_archive_bytes=max_archive_bytes)
         codes_el = project.root.find(f"{_q('CodeBook')}/{_q('Codes')}")
         if codes_el is None:
-            raise LspkitError([Problem(project.where, "", "the project holds no codebook",
-                                       "export the codebook (or the project with its codes) from the QDA program")])
+            raise LspkitError(
+                [
+                    Problem(
+                        project.where,
+                        "",
+                        "the project holds no codebook",
+                        "export the codebook (or the project with its codes) from the QDA program",
+                    )
+                ]
+            )
         return _file_codes(codes_el, NS), project.where
     if path.is_dir():
         raise LspkitError([Problem(str(path), "", "is a folder, not a .qdc file", "give the path of a .qdc file")])
@@ -1836,25 +2265,51 @@ def _read_codebook_file(path: Path, max_member_bytes: int | None,
         raise LspkitError([Problem(str(path), "", "file not found", "give the path of a .qdc file")])
     limit = MAX_MEMBER_BYTES if max_member_bytes is None else max_member_bytes
     if path.stat().st_size > limit:
-        raise LspkitError([Problem(str(path), "", f"holds {_size(path.stat().st_size)}, more than the limit of "
-                                   f"{_size(limit)} for one file (MAX_MEMBER_BYTES); not read",
-                                   "a codebook this large is not a REFI-QDA codebook")])
+        raise LspkitError(
+            [
+                Problem(
+                    str(path),
+                    "",
+                    f"holds {_size(path.stat().st_size)}, more than the limit of "
+                    f"{_size(limit)} for one file (MAX_MEMBER_BYTES); not read",
+                    "a codebook this large is not a REFI-QDA codebook",
+                )
+            ]
+        )
     root = parse_xml(path.read_bytes(), str(path))
     kinds = {_q("CodeBook", CODEBOOK_NS): ("codebook", CODEBOOK_NS), _q("Project"): ("project", NS)}
     if root.tag not in kinds:
-        raise LspkitError([Problem(str(path), "", f"not a REFI-QDA codebook: its root element is {root.tag!r}",
-                                   f"a .qdc has the root CodeBook in the namespace {CODEBOOK_NS}")])
+        raise LspkitError(
+            [
+                Problem(
+                    str(path),
+                    "",
+                    f"not a REFI-QDA codebook: its root element is {root.tag!r}",
+                    f"a .qdc has the root CodeBook in the namespace {CODEBOOK_NS}",
+                )
+            ]
+        )
     kind, ns = kinds[root.tag]
     errors = validation_errors(root, kind)
     if errors:
-        raise LspkitError([Problem(str(path), "", f"breaks the REFI-QDA schema: {e}",
-                                   "the file must follow QDA-XML 1.0") for e in errors[:20]])
+        raise LspkitError(
+            [
+                Problem(str(path), "", f"breaks the REFI-QDA schema: {e}", "the file must follow QDA-XML 1.0")
+                for e in errors[:20]
+            ]
+        )
     codes_el = root.find(_q("Codes", ns)) if kind == "codebook" else root.find(f"{_q('CodeBook')}/{_q('Codes')}")
     return _file_codes(codes_el, ns), str(path)
 
 
-def import_qdc(path: str | Path, data_dir: str | Path | None = None, add_codes: bool = False, *,
-               max_member_bytes: int | None = None, max_archive_bytes: int | None = None) -> CodebookComparison:
+def import_qdc(
+    path: str | Path,
+    data_dir: str | Path | None = None,
+    add_codes: bool = False,
+    *,
+    max_member_bytes: int | None = None,
+    max_archive_bytes: int | None = None,
+) -> CodebookComparison:
     """Compare a REFI-QDA codebook (a ``.qdc``, or the codebook of a ``.qdpx``) with ``codebook.yml``.
 
     Codes that differ from ours (label, description, parent) are reported in ``differences``; codes

@@ -49,27 +49,58 @@ from typing import Literal, NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 
-from .vocabulary import DERIVED_CODER, EVIDENCE_KINDS, NARRATIVE_KINDS, UNIT_KINDS
 from .corpus import Corpus
 from .errors import LspkitError, ParameterError, Problem
+from .vocabulary import DERIVED_CODER, EVIDENCE_KINDS, NARRATIVE_KINDS, UNIT_KINDS
 
 CodeKind = Literal["element", "theme"]
 
 #: Landis and Koch (1977, Biometrics 33:159-174), "The measurement of observer agreement for
 #: categorical data": upper bounds of the bands for kappa.
-LANDIS_KOCH = [(0.0, "poor"), (0.20, "slight"), (0.40, "fair"), (0.60, "moderate"), (0.80, "substantial"),
-               (1.0, "almost perfect")]
+LANDIS_KOCH = [
+    (0.0, "poor"),
+    (0.20, "slight"),
+    (0.40, "fair"),
+    (0.60, "moderate"),
+    (0.80, "substantial"),
+    (1.0, "almost perfect"),
+]
 #: Krippendorff (2004, Content Analysis, 2nd ed., p. 241): rely on variables with alpha >= .800;
 #: draw only tentative conclusions from .667 <= alpha < .800; discard below .667.
 ALPHA_ACCEPT, ALPHA_TENTATIVE = 0.800, 0.667
 
-RELIABILITY_COLUMNS = ["code_id", "label", "kind", "coders", "n_units", "decisions", "both", "only_a", "only_b",
-                       "neither", "percent_agreement", "kappa", "kappa_band", "alpha", "alpha_band"]
-DISAGREEMENT_COLUMNS = ["case_id", "unit_id", "citation", "code_id", "label", "applied_by", "not_applied_by",
-                        "memo", "text"]
+RELIABILITY_COLUMNS = [
+    "code_id",
+    "label",
+    "kind",
+    "coders",
+    "n_units",
+    "decisions",
+    "both",
+    "only_a",
+    "only_b",
+    "neither",
+    "percent_agreement",
+    "kappa",
+    "kappa_band",
+    "alpha",
+    "alpha_band",
+]
+DISAGREEMENT_COLUMNS = [
+    "case_id",
+    "unit_id",
+    "citation",
+    "code_id",
+    "label",
+    "applied_by",
+    "not_applied_by",
+    "memo",
+    "text",
+]
 
 
 # -- checking the arguments of the coefficients ----------------------------------------------------
+
 
 class ReliabilityInputError(ParameterError):
     """An argument a coefficient cannot use: it names the argument, what is wrong and what to pass.
@@ -99,8 +130,9 @@ def _binary(values: object, name: str) -> np.ndarray:
     """``values`` as a one-dimensional boolean array; anything other than 0/1 or True/False raises."""
     array = _array(values, name)
     if array.ndim != 1:
-        raise ReliabilityInputError(name, f"must be a flat sequence of ratings, not an array of shape {array.shape}",
-                                    BINARY_HINT)
+        raise ReliabilityInputError(
+            name, f"must be a flat sequence of ratings, not an array of shape {array.shape}", BINARY_HINT
+        )
     if array.dtype == bool:
         return array
     if array.dtype.kind in "iuf":
@@ -112,8 +144,9 @@ def _binary(values: object, name: str) -> np.ndarray:
     if not ok.all():
         i = int(np.flatnonzero(~ok)[0])
         value = array[i].item() if isinstance(array[i], np.generic) else array[i]
-        raise ReliabilityInputError(name, f"must hold only 0/1 or True/False ratings; item {i} is {value!r}",
-                                    BINARY_HINT)
+        raise ReliabilityInputError(
+            name, f"must hold only 0/1 or True/False ratings; item {i} is {value!r}", BINARY_HINT
+        )
     return array.astype(bool)
 
 
@@ -127,19 +160,24 @@ def _array(values: object, name: str, hint: str = BINARY_HINT) -> np.ndarray:
     try:
         return np.asarray(values)
     except (ValueError, TypeError):  # rows of different lengths, among others
-        raise ReliabilityInputError(name, "cannot be read as an array: its rows differ in length or type",
-                                    hint) from None
+        raise ReliabilityInputError(
+            name, "cannot be read as an array: its rows differ in length or type", hint
+        ) from None
 
 
 def _same_length(a: np.ndarray, b: np.ndarray) -> None:
     if len(a) != len(b):
-        raise ReliabilityInputError("b", f"has {len(b)} ratings but a has {len(a)}",
-                                    "the two coders must rate the same items, in the same order")
+        raise ReliabilityInputError(
+            "b",
+            f"has {len(b)} ratings but a has {len(a)}",
+            "the two coders must rate the same items, in the same order",
+        )
 
 
 def _matrix(data: object, name: str = "data") -> np.ndarray:
     """A coders × units matrix of floats (missing ratings NaN), checked: two or more coders, rows of
     one length, every rating a number, None or NaN."""
+    rows: np.ndarray | list[list[object]]
     if isinstance(data, np.ndarray) and data.ndim == 2 and data.dtype.kind in "biuf":
         rows = data  # already a numeric matrix: only its shape and values are left to check
     elif isinstance(data, (str, bytes)) or data is None:
@@ -153,8 +191,11 @@ def _matrix(data: object, name: str = "data") -> np.ndarray:
     else:
         lengths = sorted({len(row) for row in rows})
         if len(lengths) > 1:
-            raise ReliabilityInputError(name, f"rows must have one length, one rating per unit; they have "
-                                        f"{', '.join(map(str, lengths))}", MATRIX_HINT)
+            raise ReliabilityInputError(
+                name,
+                f"rows must have one length, one rating per unit; they have {', '.join(map(str, lengths))}",
+                MATRIX_HINT,
+            )
         matrix = np.array([[np.nan if v is None else v for v in row] for row in rows], dtype=float)
     if np.isinf(matrix).any():
         raise ReliabilityInputError(name, "holds an infinite rating", MATRIX_HINT)
@@ -164,18 +205,22 @@ def _matrix(data: object, name: str = "data") -> np.ndarray:
 def _rows(data: object, name: str) -> list[list[object]]:
     """The rows of a matrix given as nested sequences, every value a number or None."""
     try:
-        rows = [list(row) for row in data]
+        rows = [list(row) for row in data]  # type: ignore[attr-defined]
     except TypeError:
         raise ReliabilityInputError(name, "must be a matrix: a sequence of rows, one per coder", MATRIX_HINT) from None
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
             if not (value is None or _is_number(value)):
-                raise ReliabilityInputError(name, f"must hold numbers (None or NaN where a rating is missing); "
-                                            f"row {i}, item {j} is {value!r}", MATRIX_HINT)
+                raise ReliabilityInputError(
+                    name,
+                    f"must hold numbers (None or NaN where a rating is missing); row {i}, item {j} is {value!r}",
+                    MATRIX_HINT,
+                )
     return rows
 
 
 # -- coefficients on plain arrays ----------------------------------------------------------------
+
 
 def cohen_kappa(a: Sequence[bool], b: Sequence[bool]) -> float:
     """Cohen's kappa for two binary ratings of the same items; NaN when chance agreement is 1.
@@ -196,13 +241,13 @@ def cohen_kappa(a: Sequence[bool], b: Sequence[bool]) -> float:
     lspkit.reliability.ReliabilityInputError: argument a: must hold only 0/1 or True/False ratings; item 0 is 'yes' \
 (code each rating as 1 or True (the code applies) and 0 or False (it does not))
     """
-    a = _binary(a, "a")
-    b = _binary(b, "b")
-    _same_length(a, b)
-    if a.size == 0:
+    x = _binary(a, "a")
+    y = _binary(b, "b")
+    _same_length(x, y)
+    if x.size == 0:
         return float("nan")
-    po = float(np.mean(a == b))
-    pa, pb = a.mean(), b.mean()
+    po = float(np.mean(x == y))
+    pa, pb = x.mean(), y.mean()
     pe = float(pa * pb + (1 - pa) * (1 - pb))
     return float("nan") if pe == 1.0 else (po - pe) / (1 - pe)
 
@@ -246,13 +291,15 @@ def _table(table: object) -> np.ndarray:
         raise ReliabilityInputError("table", f"must hold counts (numbers), not {array.ravel().tolist()!r}", shape_hint)
     counts = array.astype(float)
     if not np.isfinite(counts).all() or (counts < 0).any():
-        raise ReliabilityInputError("table", f"counts must be finite and not negative, got {counts.tolist()}",
-                                    shape_hint)
+        raise ReliabilityInputError(
+            "table", f"counts must be finite and not negative, got {counts.tolist()}", shape_hint
+        )
     return counts
 
 
-def krippendorff_alpha(data: Sequence[Sequence[float]] | np.ndarray,
-                       level: Literal["nominal", "ordinal", "interval", "ratio"] = "nominal") -> float:
+def krippendorff_alpha(
+    data: Sequence[Sequence[float]] | np.ndarray, level: Literal["nominal", "ordinal", "interval", "ratio"] = "nominal"
+) -> float:
     """Krippendorff's alpha for a coders × units matrix, missing values as NaN (or None).
 
     Computed by the ``krippendorff`` package; this wrapper returns NaN, rather than raising, where
@@ -271,8 +318,9 @@ def krippendorff_alpha(data: Sequence[Sequence[float]] | np.ndarray,
     import krippendorff
 
     if level not in LEVELS:
-        raise ReliabilityInputError("level", f"unknown level of measurement {level!r}",
-                                    "use one of " + ", ".join(LEVELS))
+        raise ReliabilityInputError(
+            "level", f"unknown level of measurement {level!r}", "use one of " + ", ".join(LEVELS)
+        )
     matrix = _matrix(data)
     if matrix.size == 0:
         return float("nan")
@@ -331,7 +379,7 @@ def _undefined(value: object, name: str) -> bool:
         return True
     if not _is_number(value):
         raise ReliabilityInputError(name, f"must be a number, not {value!r}", "pass the coefficient, e.g. 0.61")
-    return math.isnan(value)
+    return math.isnan(float(value))  # type: ignore[arg-type]
 
 
 def alpha_band(alpha: float) -> str:
@@ -349,12 +397,20 @@ def alpha_band(alpha: float) -> str:
 
 # -- the units compared --------------------------------------------------------------------------
 
+
 def _coder_list(corpus: Corpus, coders: Sequence[str]) -> list[str]:
     """The coder ids, once each, in order; a single string (not a list of ids) is an error."""
     if isinstance(coders, str):
-        raise LspkitError([Problem("parameter coders", "", f"must be a list of coder ids, not the string {coders!r}",
-                                   f"e.g. [{coders!r}, 'structure']; registered coders: "
-                                   + ", ".join(corpus.coder_ids))])
+        raise LspkitError(
+            [
+                Problem(
+                    "parameter coders",
+                    "",
+                    f"must be a list of coder ids, not the string {coders!r}",
+                    f"e.g. [{coders!r}, 'structure']; registered coders: " + ", ".join(corpus.coder_ids),
+                )
+            ]
+        )
     return list(dict.fromkeys(coders))
 
 
@@ -362,20 +418,37 @@ def _check_kinds(kinds: Sequence[str]) -> list[str]:
     """The unit kinds, checked against the corpus's kinds."""
 
     if isinstance(kinds, str):
-        raise LspkitError([Problem("parameter kinds", "", f"must be a list of unit kinds, not the string {kinds!r}",
-                                   "e.g. ('paragraph', 'quote', 'learning_point')")])
+        raise LspkitError(
+            [
+                Problem(
+                    "parameter kinds",
+                    "",
+                    f"must be a list of unit kinds, not the string {kinds!r}",
+                    "e.g. ('paragraph', 'quote', 'learning_point')",
+                )
+            ]
+        )
     unknown = [k for k in kinds if k not in UNIT_KINDS]
     if unknown:
-        raise LspkitError([Problem("parameter kinds", "", f"unknown unit kind {unknown[0]!r}",
-                                   "use any of " + ", ".join(UNIT_KINDS))])
+        raise LspkitError(
+            [Problem("parameter kinds", "", f"unknown unit kind {unknown[0]!r}", "use any of " + ", ".join(UNIT_KINDS))]
+        )
     return list(kinds)
 
 
 def _check_coders(corpus: Corpus, coders: Sequence[str], kind: str) -> list[str]:
     coders = _coder_list(corpus, coders)
     if len(coders) < 2:
-        raise LspkitError([Problem("parameter coders", "", f"need at least two coders, got {coders}",
-                                   "registered coders: " + ", ".join(corpus.coder_ids))])
+        raise LspkitError(
+            [
+                Problem(
+                    "parameter coders",
+                    "",
+                    f"need at least two coders, got {coders}",
+                    "registered coders: " + ", ".join(corpus.coder_ids),
+                )
+            ]
+        )
     for coder in coders:
         corpus.check_coder(coder)
     if kind not in ("element", "theme"):
@@ -384,13 +457,20 @@ def _check_coders(corpus: Corpus, coders: Sequence[str], kind: str) -> list[str]
     if kind == "theme":
         bad = [c for c in coders if c in derived]
         if bad:
-            raise LspkitError([Problem("parameter coders", "", f"coder {bad[0]!r} is derived from the headings and "
-                                       "gives no themes", "compare themes between coders who code them")])
+            raise LspkitError(
+                [
+                    Problem(
+                        "parameter coders",
+                        "",
+                        f"coder {bad[0]!r} is derived from the headings and gives no themes",
+                        "compare themes between coders who code them",
+                    )
+                ]
+            )
     return coders
 
 
-def coverage_matrix(corpus: Corpus, coders: Sequence[str],
-                    kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+def coverage_matrix(corpus: Corpus, coders: Sequence[str], kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """Which units each coder covers: a unit × coder frame of booleans, units in document order.
 
     A coder covers every non-boilerplate unit of ``kinds`` in the cases where it coded at least one
@@ -464,8 +544,9 @@ def _decision_array(corpus: Corpus, coders: list[str], kind: CodeKind, kinds: Se
     return _Decisions(cover.index.to_numpy(dtype=object), codes, coders, values)
 
 
-def decisions(corpus: Corpus, coders: Sequence[str], *, kind: CodeKind = "element",
-              kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+def decisions(
+    corpus: Corpus, coders: Sequence[str], *, kind: CodeKind = "element", kinds: Sequence[str] = EVIDENCE_KINDS
+) -> pd.DataFrame:
     """Every coder's yes/no decision per unit and code: a tidy long frame, one row per unit, code and coder.
 
     Columns ``unit_id, code_id, coder, value``: ``value`` is 1.0 where the coder gave the unit the
@@ -490,16 +571,23 @@ def decisions(corpus: Corpus, coders: Sequence[str], *, kind: CodeKind = "elemen
 
 def _long(d: _Decisions) -> pd.DataFrame:
     n_units, n_codes, n_coders = d.values.shape
-    return pd.DataFrame({"unit_id": np.repeat(d.units, n_codes * n_coders),
-                         "code_id": np.tile(np.repeat(np.asarray(d.codes, dtype=object), n_coders), n_units),
-                         "coder": np.tile(np.asarray(d.coders, dtype=object), n_units * n_codes),
-                         "value": d.values.reshape(-1)}, columns=DECISION_COLUMNS)
+    return pd.DataFrame(
+        {
+            "unit_id": np.repeat(d.units, n_codes * n_coders),
+            "code_id": np.tile(np.repeat(np.asarray(d.codes, dtype=object), n_coders), n_units),
+            "coder": np.tile(np.asarray(d.coders, dtype=object), n_units * n_codes),
+            "value": d.values.reshape(-1),
+        },
+        columns=DECISION_COLUMNS,
+    )
 
 
 # -- coefficients on a long frame of decisions ---------------------------------------------------
 
-LONG_HINT = ("pass a long frame with one row per unit and coder, e.g. decisions(corpus, coders) for one code: "
-             "d[d['code_id'] == 'goals']")
+LONG_HINT = (
+    "pass a long frame with one row per unit and coder, e.g. decisions(corpus, coders) for one code: "
+    "d[d['code_id'] == 'goals']"
+)
 
 
 def _ratings(data: object, unit: str | Sequence[str], coder: str, value: str) -> tuple[np.ndarray, list]:
@@ -516,16 +604,26 @@ def _ratings(data: object, unit: str | Sequence[str], coder: str, value: str) ->
     for argument, columns in (("unit", units), ("coder", [coder]), ("value", [value])):
         absent = [c for c in columns if c not in data.columns]
         if absent or not columns:
-            raise ReliabilityInputError(argument, f"names no column of data: {absent[0] if absent else columns!r}; "
-                                        f"data has {', '.join(map(str, data.columns))}", LONG_HINT)
+            raise ReliabilityInputError(
+                argument,
+                f"names no column of data: {absent[0] if absent else columns!r}; "
+                f"data has {', '.join(map(str, data.columns))}",
+                LONG_HINT,
+            )
     keys = data[units + [coder]]
     if keys.isna().any().any():
         name = keys.columns[keys.isna().any()][0]
-        raise ReliabilityInputError("data", f"column {name!r} has a missing id in row {keys[name].isna().argmax()}",
-                                    "every decision names its unit and its coder")
+        raise ReliabilityInputError(
+            "data",
+            f"column {name!r} has a missing id in row {keys[name].isna().argmax()}",
+            "every decision names its unit and its coder",
+        )
     ratings = _values(data, value)
-    item = (pd.factorize(data[units[0]], sort=False)[0] if len(units) == 1
-            else data.groupby(units, sort=False).ngroup().to_numpy())
+    item = (
+        pd.factorize(data[units[0]], sort=False)[0]
+        if len(units) == 1
+        else data.groupby(units, sort=False).ngroup().to_numpy()
+    )
     who, coders = pd.factorize(data[coder], sort=False)
     n_items, n_coders = (int(item.max()) + 1 if len(item) else 0), len(coders)
     cell = item.astype(np.int64) * n_coders + who
@@ -533,9 +631,12 @@ def _ratings(data: object, unit: str | Sequence[str], coder: str, value: str) ->
     if len(counts) and counts.max() > 1:
         row = int(np.flatnonzero(counts[cell] > 1)[0])
         where = ", ".join(f"{c} {data[c].iloc[row]!r}" for c in units + [coder])
-        raise ReliabilityInputError("data", f"has {counts.max()} values for {where}; a coder makes one decision "
-                                    "per unit", "select one code (d[d['code_id'] == 'goals']), or pass "
-                                    "unit=['unit_id', 'code_id'] to pool the codes, one item per unit and code")
+        raise ReliabilityInputError(
+            "data",
+            f"has {counts.max()} values for {where}; a coder makes one decision per unit",
+            "select one code (d[d['code_id'] == 'goals']), or pass "
+            "unit=['unit_id', 'code_id'] to pool the codes, one item per unit and code",
+        )
     matrix = np.full((n_coders, n_items), np.nan)
     matrix[who, item] = ratings
     return matrix, coders.tolist()
@@ -549,8 +650,12 @@ def _values(data: pd.DataFrame, value: str) -> np.ndarray:
     bad = ~column.map(lambda v: _is_number(v) or v is None or v is pd.NA or v is pd.NaT).to_numpy(dtype=bool)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ReliabilityInputError("data", f"column {value!r} must hold 0/1 or True/False decisions (missing where "
-                                    f"a coder did not decide); row {i} is {column.iloc[i]!r}", BINARY_HINT)
+        raise ReliabilityInputError(
+            "data",
+            f"column {value!r} must hold 0/1 or True/False decisions (missing where "
+            f"a coder did not decide); row {i} is {column.iloc[i]!r}",
+            BINARY_HINT,
+        )
     return np.array([np.nan if v is None or v is pd.NA or v is pd.NaT else float(v) for v in column], dtype=float)
 
 
@@ -565,9 +670,14 @@ def _kappa(matrix: np.ndarray) -> float:
     return cohen_kappa(both[0], both[1])
 
 
-def krippendorff_alpha_long(data: pd.DataFrame, *, unit: str | Sequence[str] = "unit_id", coder: str = "coder",
-                            value: str = "value",
-                            level: Literal["nominal", "ordinal", "interval", "ratio"] = "nominal") -> float:
+def krippendorff_alpha_long(
+    data: pd.DataFrame,
+    *,
+    unit: str | Sequence[str] = "unit_id",
+    coder: str = "coder",
+    value: str = "value",
+    level: Literal["nominal", "ordinal", "interval", "ratio"] = "nominal",
+) -> float:
     """Krippendorff's alpha from a long frame of decisions, one row per unit and coder.
 
     The frame is pivoted to a coders × units matrix (a unit a coder has no row for, or a missing
@@ -585,8 +695,9 @@ def krippendorff_alpha_long(data: pd.DataFrame, *, unit: str | Sequence[str] = "
     return krippendorff_alpha(_ratings(data, unit, coder, value)[0], level)
 
 
-def percent_agreement_long(data: pd.DataFrame, *, unit: str | Sequence[str] = "unit_id", coder: str = "coder",
-                           value: str = "value") -> float:
+def percent_agreement_long(
+    data: pd.DataFrame, *, unit: str | Sequence[str] = "unit_id", coder: str = "coder", value: str = "value"
+) -> float:
     """Percent agreement (0-100) from a long frame of decisions: :func:`percent_agreement` of its pivot.
 
     Units and coders as for :func:`krippendorff_alpha_long`.
@@ -599,8 +710,9 @@ def percent_agreement_long(data: pd.DataFrame, *, unit: str | Sequence[str] = "u
     return percent_agreement(_ratings(data, unit, coder, value)[0])
 
 
-def cohen_kappa_long(data: pd.DataFrame, *, unit: str | Sequence[str] = "unit_id", coder: str = "coder",
-                     value: str = "value") -> float:
+def cohen_kappa_long(
+    data: pd.DataFrame, *, unit: str | Sequence[str] = "unit_id", coder: str = "coder", value: str = "value"
+) -> float:
     """Cohen's kappa from a long frame of two coders' decisions, over the units both coders decided.
 
     Units and coders as for :func:`krippendorff_alpha_long`; the frame must hold exactly two
@@ -613,32 +725,56 @@ def cohen_kappa_long(data: pd.DataFrame, *, unit: str | Sequence[str] = "unit_id
     """
     matrix, coders = _ratings(data, unit, coder, value)
     if len(coders) != 2:
-        raise ReliabilityInputError("data", f"Cohen's kappa compares two coders; column {coder!r} has {len(coders)}"
-                                    + (f": {', '.join(map(str, coders))}" if coders else ""),
-                                    "select two coders, or use krippendorff_alpha_long for any number")
+        raise ReliabilityInputError(
+            "data",
+            f"Cohen's kappa compares two coders; column {coder!r} has {len(coders)}"
+            + (f": {', '.join(map(str, coders))}" if coders else ""),
+            "select two coders, or use krippendorff_alpha_long for any number",
+        )
     return _kappa(matrix)
 
 
 # -- the tables ------------------------------------------------------------------------------------
 
+
 def _row(code_id: str, label: str, kind: str, coders: list[str], matrix: np.ndarray, n_units: int) -> dict:
     """One table row from a coders × items matrix of 0/1/NaN."""
     matrix = _pairable(matrix)
-    row = {"code_id": code_id, "label": label, "kind": kind, "coders": ", ".join(coders), "n_units": n_units,
-           "decisions": int(matrix.shape[1]), "both": pd.NA, "only_a": pd.NA, "only_b": pd.NA, "neither": pd.NA,
-           "percent_agreement": percent_agreement(matrix), "kappa": float("nan"),
-           "alpha": krippendorff_alpha(matrix)}
+    row = {
+        "code_id": code_id,
+        "label": label,
+        "kind": kind,
+        "coders": ", ".join(coders),
+        "n_units": n_units,
+        "decisions": int(matrix.shape[1]),
+        "both": pd.NA,
+        "only_a": pd.NA,
+        "only_b": pd.NA,
+        "neither": pd.NA,
+        "percent_agreement": percent_agreement(matrix),
+        "kappa": float("nan"),
+        "alpha": krippendorff_alpha(matrix),
+    }
     if len(coders) == 2:
         a, b = matrix[0] == 1, matrix[1] == 1
-        row.update(both=int((a & b).sum()), only_a=int((a & ~b).sum()), only_b=int((~a & b).sum()),
-                   neither=int((~a & ~b).sum()), kappa=_kappa(matrix))
+        row.update(
+            both=int((a & b).sum()),
+            only_a=int((a & ~b).sum()),
+            only_b=int((~a & b).sum()),
+            neither=int((~a & ~b).sum()),
+            kappa=_kappa(matrix),
+        )
     row["kappa_band"] = kappa_band(row["kappa"])
     row["alpha_band"] = alpha_band(row["alpha"])
     return row
 
 
-def reliability(corpus: Corpus, coders: Sequence[str] = ("researcher", "structure"), kind: CodeKind = "element",
-                kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+def reliability(
+    corpus: Corpus,
+    coders: Sequence[str] = ("researcher", "structure"),
+    kind: CodeKind = "element",
+    kinds: Sequence[str] = EVIDENCE_KINDS,
+) -> pd.DataFrame:
     """Agreement between coders per code of one kind, and overall: one row per code plus a pooled row.
 
     Columns: ``code_id, label, kind, coders, n_units`` (units at least two of the coders cover),
@@ -664,8 +800,9 @@ def reliability(corpus: Corpus, coders: Sequence[str] = ("researcher", "structur
     d = _decision_array(corpus, coders, kind, kinds)
     labels = corpus.codes.loc[corpus.codes["kind"] == kind, "label"].tolist()  # in the order of d.codes
     n_units = len(d.units)
-    rows = [_row(code, label, kind, coders, d.matrix(i), n_units)
-            for i, (code, label) in enumerate(zip(d.codes, labels))]
+    rows = [
+        _row(code, label, kind, coders, d.matrix(i), n_units) for i, (code, label) in enumerate(zip(d.codes, labels))
+    ]
     rows.append(_row(f"all {kind}s", f"All {kind}s, pooled", kind, coders, d.pooled(), n_units))
     out = pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
     for col in ("both", "only_a", "only_b", "neither"):
@@ -675,8 +812,12 @@ def reliability(corpus: Corpus, coders: Sequence[str] = ("researcher", "structur
     return out
 
 
-def disagreements(corpus: Corpus, coders: Sequence[str] = ("researcher", "structure"), kind: CodeKind = "element",
-                  kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+def disagreements(
+    corpus: Corpus,
+    coders: Sequence[str] = ("researcher", "structure"),
+    kind: CodeKind = "element",
+    kinds: Sequence[str] = EVIDENCE_KINDS,
+) -> pd.DataFrame:
     """The unit-code decisions the coders disagree on, with the unit's citation and text.
 
     One row per unit and code where at least one covering coder applied the code and another did
@@ -702,12 +843,25 @@ def disagreements(corpus: Corpus, coders: Sequence[str] = ("researcher", "struct
     for (unit_id, code_id), part in long.groupby(["unit_id", "code_id"], sort=False):
         yes = [c for c in coders if c in set(part.loc[part["value"] == 1, "coder"])]
         no = [c for c in coders if c in set(part.loc[part["value"] == 0, "coder"])]
-        memo = "; ".join(f"{c}: {memos[(unit_id, code_id, c)]}" for c in yes
-                         if (unit_id, code_id, c) in memos.index and memos[(unit_id, code_id, c)])
+        memo = "; ".join(
+            f"{c}: {memos[(unit_id, code_id, c)]}"
+            for c in yes
+            if (unit_id, code_id, c) in memos.index and memos[(unit_id, code_id, c)]
+        )
         unit = units.loc[unit_id]
-        rows.append({"case_id": unit["case_id"], "unit_id": unit_id, "citation": unit["citation"],
-                     "code_id": code_id, "label": labels[code_id], "applied_by": ", ".join(yes),
-                     "not_applied_by": ", ".join(no), "memo": memo, "text": unit["text"]})
+        rows.append(
+            {
+                "case_id": unit["case_id"],
+                "unit_id": unit_id,
+                "citation": unit["citation"],
+                "code_id": code_id,
+                "label": labels[code_id],
+                "applied_by": ", ".join(yes),
+                "not_applied_by": ", ".join(no),
+                "memo": memo,
+                "text": unit["text"],
+            }
+        )
     out = pd.DataFrame(rows, columns=DISAGREEMENT_COLUMNS)
     order = {u: i for i, u in enumerate(corpus.units["unit_id"])}
     code_order = {c: i for i, c in enumerate(corpus.codes["code_id"])}
@@ -726,9 +880,11 @@ def bands() -> pd.DataFrame:
     for upper, label in LANDIS_KOCH[1:]:
         rows.append(("kappa", lower, upper, label, "Landis and Koch 1977"))
         lower = upper
-    rows += [("alpha", -1.0, ALPHA_TENTATIVE, "unreliable", "Krippendorff 2004"),
-             ("alpha", ALPHA_TENTATIVE, ALPHA_ACCEPT, "tentative", "Krippendorff 2004"),
-             ("alpha", ALPHA_ACCEPT, 1.0, "reliable", "Krippendorff 2004")]
+    rows += [
+        ("alpha", -1.0, ALPHA_TENTATIVE, "unreliable", "Krippendorff 2004"),
+        ("alpha", ALPHA_TENTATIVE, ALPHA_ACCEPT, "tentative", "Krippendorff 2004"),
+        ("alpha", ALPHA_ACCEPT, 1.0, "reliable", "Krippendorff 2004"),
+    ]
     return pd.DataFrame(rows, columns=["coefficient", "from", "to", "reading", "source"])
 
 
@@ -748,8 +904,9 @@ def units_compared(corpus: Corpus, coders: Sequence[str], kinds: Sequence[str] =
     cover = coverage_matrix(corpus, coders, kinds)
     kind_of = corpus.units.set_index("unit_id")["kind"].astype(str)
     frame = cover.assign(kind=kind_of.reindex(cover.index).to_numpy(), compared=cover.sum(axis=1) >= 2)
-    out = frame.groupby("kind", sort=False).agg(units=("compared", "size"), **{c: (c, "sum") for c in coders},
-                                                compared=("compared", "sum"))
+    out = frame.groupby("kind", sort=False).agg(
+        units=("compared", "size"), **{c: (c, "sum") for c in coders}, compared=("compared", "sum")
+    )
     out = out.reindex([k for k in kinds if k in set(frame["kind"])])
     out.loc["all"] = out.sum()
     return out.astype(int).reset_index()
@@ -772,42 +929,68 @@ def findings(table: pd.DataFrame) -> pd.DataFrame:
         return "undefined" if pd.isna(x) else f"{x:.2f}"
 
     kappa = f"kappa = {fmt(pooled['kappa'])} ({pooled['kappa_band']}), " if len(coders) == 2 else ""
-    out.append((f"Over {pooled['n_units']} units ({pooled['decisions']} unit-{kind} decisions), "
-                f"{', '.join(coders[:-1])} and {coders[-1]} agree on {pooled['percent_agreement']:.1f}% of decisions; pooled "
-                f"{kappa}alpha = {fmt(pooled['alpha'])} ({pooled['alpha_band'] or 'undefined'}).", "overall"))
-    bands = (("reliable", "Reliable by Krippendorff's standard (alpha >= .800)"),
-             ("tentative", "Tentative only (.667 <= alpha < .800)"),
-             ("unreliable", "Not reliable (alpha < .667)"))
+    out.append(
+        (
+            f"Over {pooled['n_units']} units ({pooled['decisions']} unit-{kind} decisions), "
+            f"{', '.join(coders[:-1])} and {coders[-1]} agree on {pooled['percent_agreement']:.1f}% of decisions; "
+            "pooled "
+            f"{kappa}alpha = {fmt(pooled['alpha'])} ({pooled['alpha_band'] or 'undefined'}).",
+            "overall",
+        )
+    )
+    bands = (
+        ("reliable", "Reliable by Krippendorff's standard (alpha >= .800)"),
+        ("tentative", "Tentative only (.667 <= alpha < .800)"),
+        ("unreliable", "Not reliable (alpha < .667)"),
+    )
     if DERIVED_CODER in coders:  # the headings' filing is not a second reader: agreement is consistency
-        bands = (("reliable", f"At Krippendorff's 'reliable' level (alpha >= .800), as consistency with the headings "
-                              f"({DERIVED_CODER} is derived from them, so this is not inter-coder reliability)"),
-                 ("tentative", "At the 'tentative' level (.667 <= alpha < .800), as consistency with the headings"),
-                 ("unreliable", "Below .667, as consistency with the headings"))
+        bands = (
+            (
+                "reliable",
+                f"At Krippendorff's 'reliable' level (alpha >= .800), as consistency with the headings "
+                f"({DERIVED_CODER} is derived from them, so this is not inter-coder reliability)",
+            ),
+            ("tentative", "At the 'tentative' level (.667 <= alpha < .800), as consistency with the headings"),
+            ("unreliable", "Below .667, as consistency with the headings"),
+        )
     for band, text in bands:
         part = codes[codes["alpha_band"] == band]
         if len(part):
-            out.append((f"{text}: " + ", ".join(f"{r.code_id} ({r.alpha:.2f})" for r in part.itertuples()) + ".",
-                        "alpha bands"))
+            out.append(
+                (
+                    f"{text}: " + ", ".join(f"{r.code_id} ({r.alpha:.2f})" for r in part.itertuples()) + ".",
+                    "alpha bands",
+                )
+            )
     undefined = codes[codes["alpha"].isna()]
     if len(undefined):
-        out.append(("Undefined (no variation: the code is applied by no coder, or to every unit): "
-                    + ", ".join(undefined["code_id"]) + ".", "alpha bands"))
+        out.append(
+            (
+                "Undefined (no variation: the code is applied by no coder, or to every unit): "
+                + ", ".join(undefined["code_id"])
+                + ".",
+                "alpha bands",
+            )
+        )
     if len(coders) == 2 and len(codes):
-        gap = (codes["only_a"].astype(float) - codes["only_b"].astype(float))
+        gap = codes["only_a"].astype(float) - codes["only_b"].astype(float)
         for idx, sign in ((gap.idxmax(), 1), (gap.idxmin(), -1)):
             if gap[idx] * sign <= 0:
                 continue
             row = codes.loc[idx]
             one, other = (coders[0], coders[1]) if sign > 0 else (coders[1], coders[0])
             more, fewer = (row["only_a"], row["only_b"]) if sign > 0 else (row["only_b"], row["only_a"])
-            out.append((f"The largest excess of {one} over {other}: {one} gives {row['code_id']} to {more} "
-                        f"unit(s) that {other} does not, and {other} to {fewer} that {one} does not.",
-                        row["code_id"]))
+            out.append(
+                (
+                    f"The largest excess of {one} over {other}: {one} gives {row['code_id']} to {more} "
+                    f"unit(s) that {other} does not, and {other} to {fewer} that {one} does not.",
+                    row["code_id"],
+                )
+            )
     return pd.DataFrame(out, columns=["finding", "basis"]).drop_duplicates().reset_index(drop=True)
 
 
-def theme_reliability(corpus: Corpus, coders: Sequence[str],
-                      kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+def theme_reliability(corpus: Corpus, coders: Sequence[str], kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """:func:`reliability` for themes, or an empty table (same columns) when a coder gives no themes.
 
     The derived ``structure`` coder gives no themes, so with it there is nothing to compare.
@@ -819,8 +1002,10 @@ def theme_reliability(corpus: Corpus, coders: Sequence[str],
     derived = corpus.derived_coders
     if any(c in derived for c in _coder_list(corpus, coders)):
         empty = pd.DataFrame(columns=RELIABILITY_COLUMNS)
-        empty.attrs["empty"] = (f"No themes to compare: {', '.join(c for c in coders if c in derived)} is derived "
-                                "from the documents' headings and gives no themes. Compare two coders who both code "
-                                "themes to fill this table.")
+        empty.attrs["empty"] = (
+            f"No themes to compare: {', '.join(c for c in coders if c in derived)} is derived "
+            "from the documents' headings and gives no themes. Compare two coders who both code "
+            "themes to fill this table."
+        )
         return empty
     return reliability(corpus, coders, "theme", kinds)

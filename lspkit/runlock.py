@@ -82,27 +82,49 @@ class RunLock:
             self.outputs.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise LspkitError([Problem(str(self.outputs), "", f"cannot use this as the outputs folder: "
-                                       f"{exc.strerror or exc}", "give --outputs a folder you can write to")]) from None
+            raise LspkitError(
+                [
+                    Problem(
+                        str(self.outputs),
+                        "",
+                        f"cannot use this as the outputs folder: {exc.strerror or exc}",
+                        "give --outputs a folder you can write to",
+                    )
+                ]
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             record = self.holder()
             if not self.wait:
                 os.close(fd)
-                raise LspkitError([Problem(str(self.path), "", f"another lspkit run ({self._describe(record)}) "
-                                           "is writing to this outputs folder",
-                                           "wait for it to finish, or run without --no-wait to wait for it")]) from None
+                raise LspkitError(
+                    [
+                        Problem(
+                            str(self.path),
+                            "",
+                            f"another lspkit run ({self._describe(record)}) is writing to this outputs folder",
+                            "wait for it to finish, or run without --no-wait to wait for it",
+                        )
+                    ]
+                ) from None
             self.say(f"waiting for another run ({self._describe(record)}) to finish with {self.outputs}")
             fcntl.flock(fd, fcntl.LOCK_EX)
         self._fd = fd
         stale = self.holder()
         if stale.get("pid") and stale.get("pid") != os.getpid():
             if not _alive(int(stale["pid"])):
-                self.say(f"took over the lock of an earlier run that ended without releasing it ({self._describe(stale)})")
+                self.say(
+                    f"took over the lock of an earlier run that ended without releasing it ({self._describe(stale)})"
+                )
         os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(), "started": datetime.now(timezone.utc).isoformat(
-            timespec="seconds")}).encode(), 0)
+        os.pwrite(
+            fd,
+            json.dumps(
+                {"pid": os.getpid(), "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            ).encode(),
+            0,
+        )
         return self
 
     def release(self) -> None:
@@ -149,7 +171,7 @@ def sweep_scratch(temp_root: str | Path | None = None, min_age: float = 5.0) -> 
     removed = []
     now = time.time()
     for path in root.glob(f"{SCRATCH_PREFIX}*-*"):
-        pid_text = path.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        pid_text = path.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
         if not path.is_dir() or not pid_text.isdigit() or int(pid_text) == os.getpid():
             continue
         try:

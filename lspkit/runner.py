@@ -28,22 +28,32 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from .corpus import CASE_ID_RE, data_version, default_data_dir, load_corpus
-from .errors import LspkitError, ParameterError, Problem, RunError
+from .errors import ParameterError, Problem, RunError
 from .executors import EXECUTORS, _remote_job, clean_notebook, execute_job  # noqa: F401  (part of this API)
 from .parameters import check_parameters
-from .plan import (Job, Outcome, code_version, declared_parameters, inputs_digest, job_key,  # noqa: F401
-                   load_parameters_file, page_info, plan, workbook_notebooks)
-from .publish import MANIFEST, finish, publish, read_manifest, up_to_date, write_text
+from .plan import (  # noqa: F401
+    Job,
+    Outcome,
+    code_version,
+    declared_parameters,
+    inputs_digest,
+    job_key,
+    load_parameters_file,
+    page_info,
+    plan,
+    workbook_notebooks,
+)
+from .publish import MANIFEST, finish, publish, read_manifest, up_to_date, write_text  # noqa: F401
 from .runlock import RunLock, sweep_scratch
 from .workbook import Workbook
-
 
 # --------------------------------------------------------------------------------------------
 # Single notebooks and the regression references
 
 
-def execute_notebook(source: Path, target: Path, parameters: dict[str, Any] | None = None,
-                     kernel_name: str | None = None) -> Path:
+def execute_notebook(
+    source: Path, target: Path, parameters: dict[str, Any] | None = None, kernel_name: str | None = None
+) -> Path:
     """Execute ``source`` with papermill into ``target`` (written atomically), cleaned of timestamps.
 
     Parameters are passed to papermill as data (it writes them as a cell of literals), never pasted
@@ -52,9 +62,14 @@ def execute_notebook(source: Path, target: Path, parameters: dict[str, Any] | No
     """
     text, error, _ = execute_job(Path(source), parameters or {}, kernel_name=kernel_name)
     if error is not None:
-        raise RunError([Problem(str(source), error.get("cell", ""), error["message"],
-                                   "open the notebook and fix the failing cell")])
-    write_text(Path(target), text)
+        raise RunError(
+            [
+                Problem(
+                    str(source), error.get("cell", ""), error["message"], "open the notebook and fix the failing cell"
+                )
+            ]
+        )
+    write_text(Path(target), text or "")
     return Path(target)
 
 
@@ -72,14 +87,23 @@ def refresh_references(kernel_name: str | None = None, workbook: Workbook | None
     changed number shows in it.
     """
     if os.environ.get("LSPKIT_DATA"):
-        raise ParameterError([Problem("environment LSPKIT_DATA", "", "references are made from the project's data/ only",
-                                   "unset LSPKIT_DATA and run again")])
+        raise ParameterError(
+            [
+                Problem(
+                    "environment LSPKIT_DATA",
+                    "",
+                    "references are made from the project's data/ only",
+                    "unset LSPKIT_DATA and run again",
+                )
+            ]
+        )
     wb = workbook or Workbook.find()
     written = []
     names = workbook_notebooks(wb.notebooks)
     for name in names:
-        written.append(execute_notebook(wb.notebooks / f"{name}.ipynb", wb.notebooks / f"{name}.ipynb",
-                                        kernel_name=kernel_name))
+        written.append(
+            execute_notebook(wb.notebooks / f"{name}.ipynb", wb.notebooks / f"{name}.ipynb", kernel_name=kernel_name)
+        )
     corpus = load_corpus(wb.data)
     wb.references.mkdir(parents=True, exist_ok=True)
     for name in names:
@@ -90,8 +114,14 @@ def refresh_references(kernel_name: str | None = None, workbook: Workbook | None
             if stale.stem.removeprefix(f"{name}-") not in corpus.case_ids:
                 stale.unlink()
         for case_id in corpus.case_ids:
-            written.append(execute_notebook(wb.notebooks / f"{name}.ipynb", reference_path(case_id, wb, name),
-                                            {per_case: case_id}, kernel_name=kernel_name))
+            written.append(
+                execute_notebook(
+                    wb.notebooks / f"{name}.ipynb",
+                    reference_path(case_id, wb, name),
+                    {per_case: case_id},
+                    kernel_name=kernel_name,
+                )
+            )
     return written
 
 
@@ -114,8 +144,14 @@ class RunResult:
         """The summary: notebook, status, seconds and output path (or what went wrong)."""
         rows = [("notebook", "status", "seconds", "output / problem")]
         for o in self.outcomes:
-            rows.append((o.name, o.status, f"{o.seconds:.1f}" if o.status in ("ran", "failed") else "-",
-                         o.output if o.status in ("ran", "skipped") else o.detail + (f" -> {o.output}" if o.output else "")))
+            rows.append(
+                (
+                    o.name,
+                    o.status,
+                    f"{o.seconds:.1f}" if o.status in ("ran", "failed") else "-",
+                    o.output if o.status in ("ran", "skipped") else o.detail + (f" -> {o.output}" if o.output else ""),
+                )
+            )
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         lines = ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
         return "\n".join(line.rstrip() for line in lines)
@@ -129,12 +165,23 @@ def _progress(total: int, enabled: bool):
     return tqdm(total=total, desc="lspkit run", unit="nb", file=sys.stderr, dynamic_ncols=True)
 
 
-def run_batch(lsps: Iterable[str] | None = None, data_dir: str | Path | None = None,
-              outputs: str | Path | None = None, parameters: Mapping[str, Mapping[str, Any]] | None = None,
-              notebooks: Iterable[str] | None = None, jobs: int | None = None, force: bool = False,
-              kernel_name: str | None = None, fresh_kernels: bool = False, executor: str = "local",
-              executor_options: Mapping[str, Any] | None = None, notebooks_dir: str | Path | None = None,
-              timeout: float | None = 600, progress: bool = True, wait: bool = True) -> RunResult:
+def run_batch(
+    lsps: Iterable[str] | None = None,
+    data_dir: str | Path | None = None,
+    outputs: str | Path | None = None,
+    parameters: Mapping[str, Mapping[str, Any]] | None = None,
+    notebooks: Iterable[str] | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    kernel_name: str | None = None,
+    fresh_kernels: bool = False,
+    executor: str = "local",
+    executor_options: Mapping[str, Any] | None = None,
+    notebooks_dir: str | Path | None = None,
+    timeout: float | None = 600,
+    progress: bool = True,
+    wait: bool = True,
+) -> RunResult:
     """Execute and publish the notebooks; see the module docstring and ``lspkit run --help``.
 
     Returns every job's outcome; a failed or refused job never stops the others. Everything that
@@ -144,41 +191,84 @@ def run_batch(lsps: Iterable[str] | None = None, data_dir: str | Path | None = N
     """
     parameters = check_parameters(parameters or {}, source="parameters")
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
-        raise ParameterError([Problem("option -j/--jobs", "", f"{jobs!r} is not a whole number of at least 1",
-                                   "give how many notebooks may run at once, e.g. -j 2")])
+        raise ParameterError(
+            [
+                Problem(
+                    "option -j/--jobs",
+                    "",
+                    f"{jobs!r} is not a whole number of at least 1",
+                    "give how many notebooks may run at once, e.g. -j 2",
+                )
+            ]
+        )
     if executor not in EXECUTORS:
-        raise ParameterError([Problem("option --executor", "", f"unknown executor {executor!r}",
-                                   f"choose from {', '.join(EXECUTORS)}")])
+        raise ParameterError(
+            [Problem("option --executor", "", f"unknown executor {executor!r}", f"choose from {', '.join(EXECUTORS)}")]
+        )
     explicit_data = data_dir is not None
     wb = Workbook.find(data=data_dir) if (outputs is None or notebooks_dir is None) else None
     outputs = Path(outputs) if outputs is not None else wb.outputs  # type: ignore[union-attr]
     _check_outputs(outputs)
-    data_dir = Path(data_dir).resolve() if explicit_data else default_data_dir().resolve()
+    data_dir = Path(str(data_dir)).resolve() if explicit_data else default_data_dir().resolve()
     notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else wb.notebooks  # type: ignore[union-attr]
     corpus = load_corpus(data_dir)
     if executor == "dask" and (executor_options or {}).get("scheduler"):
         _check_scheduler(str(dict(executor_options or {})["scheduler"]))
     with RunLock(outputs, wait=wait):
         sweep_scratch()
-        return _run_locked(corpus, data_dir, explicit_data, outputs, notebooks_dir, lsps, parameters, notebooks,
-                           jobs, force, kernel_name, fresh_kernels, executor, executor_options, timeout, progress)
+        return _run_locked(
+            corpus,
+            data_dir,
+            explicit_data,
+            outputs,
+            notebooks_dir,
+            lsps,
+            parameters,
+            notebooks,
+            jobs,
+            force,
+            kernel_name,
+            fresh_kernels,
+            executor,
+            executor_options,
+            timeout,
+            progress,
+        )
 
 
 def _check_outputs(outputs: Path) -> None:
     """The outputs folder and its sub-folders exist or can be made: checked before anything runs."""
     for path in (outputs, outputs / "site", outputs / "notebooks", outputs / "failed"):
         if path.exists() and not path.is_dir():
-            raise ParameterError([Problem(str(path), "", "is a file, not a folder",
-                                       "give --outputs a folder (it is created if missing)")])
+            raise ParameterError(
+                [
+                    Problem(
+                        str(path), "", "is a file, not a folder", "give --outputs a folder (it is created if missing)"
+                    )
+                ]
+            )
     try:
         for sub in ("site", "notebooks", "failed"):
             (outputs / sub).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ParameterError([Problem(str(outputs), "", f"cannot create the outputs folder: {exc.strerror or exc}",
-                                   "give --outputs a folder you can write to")]) from None
+        raise ParameterError(
+            [
+                Problem(
+                    str(outputs),
+                    "",
+                    f"cannot create the outputs folder: {exc.strerror or exc}",
+                    "give --outputs a folder you can write to",
+                )
+            ]
+        ) from None
     if not os.access(outputs, os.W_OK):
-        raise ParameterError([Problem(str(outputs), "", "the outputs folder is not writable",
-                                   "give --outputs a folder you can write to")])
+        raise ParameterError(
+            [
+                Problem(
+                    str(outputs), "", "the outputs folder is not writable", "give --outputs a folder you can write to"
+                )
+            ]
+        )
 
 
 def _check_scheduler(address: str, timeout: float = 5.0) -> None:
@@ -197,18 +287,33 @@ def _check_scheduler(address: str, timeout: float = 5.0) -> None:
     try:
         socket.create_connection((host, port), timeout=timeout).close()
     except OSError as exc:
-        raise ParameterError([Problem("option --scheduler", "", f"no Dask scheduler answers at {address} "
-                                   f"({exc.strerror or exc})", hint)]) from None
+        raise ParameterError(
+            [Problem("option --scheduler", "", f"no Dask scheduler answers at {address} ({exc.strerror or exc})", hint)]
+        ) from None
 
 
-def _run_locked(corpus: Any, data_dir: Path, explicit_data: bool, outputs: Path, notebooks_dir: Path,
-                lsps: Iterable[str] | None, parameters: Mapping[str, Mapping[str, Any]],
-                notebooks: Iterable[str] | None, jobs: int | None, force: bool, kernel_name: str | None,
-                fresh_kernels: bool, executor: str, executor_options: Mapping[str, Any] | None,
-                timeout: float | None, progress: bool) -> RunResult:
+def _run_locked(
+    corpus: Any,
+    data_dir: Path,
+    explicit_data: bool,
+    outputs: Path,
+    notebooks_dir: Path,
+    lsps: Iterable[str] | None,
+    parameters: Mapping[str, Mapping[str, Any]],
+    notebooks: Iterable[str] | None,
+    jobs: int | None,
+    force: bool,
+    kernel_name: str | None,
+    fresh_kernels: bool,
+    executor: str,
+    executor_options: Mapping[str, Any] | None,
+    timeout: float | None,
+    progress: bool,
+) -> RunResult:
     partnerships = dict(zip(corpus.cases["case_id"], corpus.cases["partnership"]))
-    planned, refused = plan(corpus.case_ids, partnerships, lsps, parameters, notebooks, notebooks_dir,
-                            data_dir if explicit_data else None)
+    planned, refused = plan(
+        corpus.case_ids, partnerships, lsps, parameters, notebooks, notebooks_dir, data_dir if explicit_data else None
+    )
 
     manifest = read_manifest(outputs)
     data_digest, code, version = inputs_digest(data_dir), code_version(), data_version(data_dir)
@@ -227,8 +332,15 @@ def _run_locked(corpus: Any, data_dir: Path, explicit_data: bool, outputs: Path,
         bar.update(len(planned) - len(to_run))
     if to_run:
         workers = max(1, min(jobs or os.cpu_count() or 1, len(to_run)))
-        run = EXECUTORS[executor](to_run, notebooks_dir=notebooks_dir, workers=workers, kernel_name=kernel_name,
-                                  fresh_kernels=fresh_kernels, timeout=timeout, **dict(executor_options or {}))
+        run = EXECUTORS[executor](
+            to_run,
+            notebooks_dir=notebooks_dir,
+            workers=workers,
+            kernel_name=kernel_name,
+            fresh_kernels=fresh_kernels,
+            timeout=timeout,
+            **dict(executor_options or {}),
+        )
         for job, text, error, seconds in run:
             outcome = publish(outputs, manifest, job, keys[job.name], text, error, seconds, version)
             outcomes[job.name] = outcome
@@ -238,7 +350,13 @@ def _run_locked(corpus: Any, data_dir: Path, explicit_data: bool, outputs: Path,
                 bar.update(1)
     if bar is not None:
         bar.close()
-    finish(outputs, manifest, ran=bool(to_run), data_version=version, code_version=code,
-           codebook_version=str(corpus.codebook.version))
+    finish(
+        outputs,
+        manifest,
+        ran=bool(to_run),
+        data_version=version,
+        code_version=code,
+        codebook_version=str(corpus.codebook.version),
+    )
     ordered = refused + [outcomes[j.name] for j in planned]
     return RunResult(ordered, outputs)

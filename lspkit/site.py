@@ -39,7 +39,8 @@ def run_with(nb: Any) -> str:
 
     >>> import nbformat
     >>> cells = [nbformat.v4.new_code_cell("lsp = 'x'  # a case\ncoder = 'a'", metadata={"tags": ["parameters"]}),
-    ...          nbformat.v4.new_code_cell("# Parameters\nlsp = 'bolton'\n", metadata={"tags": ["injected-parameters"]})]
+    ...          nbformat.v4.new_code_cell("# Parameters\nlsp = 'bolton'\n",
+    ...                                    metadata={"tags": ["injected-parameters"]})]
     >>> run_with(nbformat.v4.new_notebook(cells=cells))
     "lsp = 'bolton', coder = 'a'"
     """
@@ -50,7 +51,11 @@ def run_with(nb: Any) -> str:
         for cell in nb.cells:
             if cell.cell_type == "code" and tag in cell.metadata.get("tags", []):
                 for node in ast.parse(cell.source).body:
-                    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    if (
+                        isinstance(node, ast.Assign)
+                        and len(node.targets) == 1
+                        and isinstance(node.targets[0], ast.Name)
+                    ):
                         values[node.targets[0].id] = ast.unparse(node.value)
     return ", ".join(f"{k} = {v}" for k, v in values.items())
 
@@ -67,13 +72,21 @@ def exporter():
         from nbconvert import HTMLExporter
         from nbconvert.preprocessors import TagRemovePreprocessor
 
-        _exporter = HTMLExporter(template_name="lspkit", extra_template_basedirs=[str(TEMPLATES)],
-                                 exclude_input_prompt=True, exclude_output_prompt=True)
+        _exporter = HTMLExporter(
+            template_name="lspkit",
+            extra_template_basedirs=[str(TEMPLATES)],
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+        )
         _exporter.embed_images = True
-        _exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=REMOVE_CELL_TAGS,
-                                                              remove_input_tags=REMOVE_INPUT_TAGS,
-                                                              remove_all_outputs_tags=REMOVE_OUTPUT_TAGS),
-                                        enabled=True)
+        _exporter.register_preprocessor(
+            TagRemovePreprocessor(
+                remove_cell_tags=REMOVE_CELL_TAGS,
+                remove_input_tags=REMOVE_INPUT_TAGS,
+                remove_all_outputs_tags=REMOVE_OUTPUT_TAGS,
+            ),
+            enabled=True,
+        )
     return _exporter
 
 
@@ -118,12 +131,16 @@ INTRO = (
     "systems (\u201cperformance, resource and accountability\u201d). These pages code the texts against "
     "that model and ask one question of them."
 )
-QUESTION = ("How does each partnership link transformational and transactional practice, and which practices "
-            "recur across the cases?")
-SOURCE = ("Source: Audit Commission (England), <em>Working better together?</em> case studies, April 2009, "
-          "published alongside the national report <em>Working better together? Managing local strategic "
-          "partnerships</em> (Audit Commission, 2009); public sector information, reproduced verbatim. "
-          "Every number on these pages cites the paragraph it rests on (\u201cBolton \u00b68\u201d).")
+QUESTION = (
+    "How does each partnership link transformational and transactional practice, and which practices "
+    "recur across the cases?"
+)
+SOURCE = (
+    "Source: Audit Commission (England), <em>Working better together?</em> case studies, April 2009, "
+    "published alongside the national report <em>Working better together? Managing local strategic "
+    "partnerships</em> (Audit Commission, 2009); public sector information, reproduced verbatim. "
+    "Every number on these pages cites the paragraph it rests on (\u201cBolton \u00b68\u201d)."
+)
 READING_ORDER = {
     "Case profiles": "one partnership at a time: its profile, its links between the two dimensions, its evidence",
     "Cross-case": "the three side by side: what recurs, what differs, and the links each makes",
@@ -132,8 +149,9 @@ READING_ORDER = {
 }
 
 
-def index_html(pages: Iterable[dict[str, Any]], run_date: str, data_version: str, version: str,
-               codebook_version: str = "") -> str:
+def index_html(
+    pages: Iterable[dict[str, Any]], run_date: str, data_version: str, version: str, codebook_version: str = ""
+) -> str:
     """The site index: the question, the corpus and its source, the reading order, then one table per
     group of pages (case profiles, cross-case, coding, explore), each page with one line on what it
     answers. A page whose latest run failed is marked (the last good page stays listed); a page that
@@ -145,40 +163,61 @@ def index_html(pages: Iterable[dict[str, Any]], run_date: str, data_version: str
         meta.append(f"codebook version {e(codebook_version)}")
     meta += [f"data version <code>{e(data_version)}</code>", f"lspkit {e(version)}"]
     parts = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">',
-        "<title>lspkit: Working better together? case studies</title>", f"<style>{_STYLE}</style>", "</head>",
-        "<body>", f"<h1>{e(QUESTION)}</h1>",
+        "<title>lspkit: Working better together? case studies</title>",
+        f"<style>{_STYLE}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{e(QUESTION)}</h1>",
         f'<p class="meta">{" &middot; ".join(meta)}</p>',
-        f"<p>{INTRO}</p>", f"<p>{SOURCE}</p>",
+        f"<p>{INTRO}</p>",
+        f"<p>{SOURCE}</p>",
     ]
     groups = sorted({p["group"] for p in pages}, key=lambda g: (GROUP_ORDER.index(g) if g in GROUP_ORDER else 99, g))
     if not pages:
-        parts.append('<p class="failed">No page has been published yet. Run <code>lspkit run</code>; a notebook '
-                     "that fails is kept in <code>outputs/failed/</code> and listed here with its failing cell.</p>")
+        parts.append(
+            '<p class="failed">No page has been published yet. Run <code>lspkit run</code>; a notebook '
+            "that fails is kept in <code>outputs/failed/</code> and listed here with its failing cell.</p>"
+        )
     else:
         parts += ["<h2>Reading order</h2>", '<ol class="reading">']
-        parts += [f"<li><a href=\"#{e(g.lower().replace(' ', '-'))}\">{e(g)}</a>: {e(READING_ORDER.get(g, ''))}</li>"
-                  for g in groups]
+        parts += [
+            f'<li><a href="#{e(g.lower().replace(" ", "-"))}">{e(g)}</a>: {e(READING_ORDER.get(g, ""))}</li>'
+            for g in groups
+        ]
         parts.append("</ol>")
     for group in groups:
-        parts += [f'<h2 id="{e(group.lower().replace(" ", "-"))}">{e(group)}</h2>', '<div class="scroll"><table>',
-                  "<tr><th>Page</th><th>What it answers</th><th>Run</th></tr>"]
+        parts += [
+            f'<h2 id="{e(group.lower().replace(" ", "-"))}">{e(group)}</h2>',
+            '<div class="scroll"><table>',
+            "<tr><th>Page</th><th>What it answers</th><th>Run</th></tr>",
+        ]
         for p in sorted((p for p in pages if p["group"] == group), key=lambda p: p["title"]):
             note = ""
             if p.get("data_version") and p["data_version"] != data_version:
-                note += (f' <span class="failed">(made from data version <code>{e(p["data_version"])}</code>, '
-                         "not this one: run it again to bring it up to date)</span>")
+                note += (
+                    f' <span class="failed">(made from data version <code>{e(p["data_version"])}</code>, '
+                    "not this one: run it again to bring it up to date)</span>"
+                )
             if p.get("status") == "failed" and not p.get("html"):
-                note += (' <span class="failed">(never published: its run failed'
-                         f"{' in ' + e(p['error']) if p.get('error') else ''}; the failed notebook is in "
-                         "outputs/failed/)</span>")
+                note += (
+                    ' <span class="failed">(never published: its run failed'
+                    f"{' in ' + e(p['error']) if p.get('error') else ''}; the failed notebook is in "
+                    "outputs/failed/)</span>"
+                )
             elif p.get("status") == "failed":
-                note += (' <span class="failed">(the latest run failed; this is the last good page: '
-                         f"{e(p.get('error', ''))})</span>")
+                note += (
+                    ' <span class="failed">(the latest run failed; this is the last good page: '
+                    f"{e(p.get('error', ''))})</span>"
+                )
             link = f'<a href="{e(p["html"])}">{e(p["title"])}</a>' if p.get("html") else e(p["title"])
-            parts.append(f"<tr><td>{link}</td>"
-                         f"<td>{e(p['description'])}{note}</td><td>{e(p.get('finished', '')[:10])}</td></tr>")
+            parts.append(
+                f"<tr><td>{link}</td><td>{e(p['description'])}{note}</td><td>{e(p.get('finished', '')[:10])}</td></tr>"
+            )
         parts.append("</table></div>")
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)

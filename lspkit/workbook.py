@@ -67,11 +67,24 @@ class Workbook:
                 return cls.at(folder, data)
         chosen = data if data is not None else os.environ.get(DATA_ENV)
         if chosen:  # a data folder alone: the package's own notebooks, outputs in the current folder
-            return cls(here, Path(chosen).resolve(), example_dir() / "notebooks", here / "outputs",
-                       here / "tests" / "references")
-        raise DataError([Problem(str(here), "", "is not in an lspkit workbook (a folder with data/codebook.yml and "
-                                 "notebooks/), and neither --data nor $LSPKIT_DATA names a data folder",
-                                 "create one with `lspkit init DIR --example`, work inside it, or pass --workbook DIR")])
+            return cls(
+                here,
+                Path(chosen).resolve(),
+                example_dir() / "notebooks",
+                here / "outputs",
+                here / "tests" / "references",
+            )
+        raise DataError(
+            [
+                Problem(
+                    str(here),
+                    "",
+                    "is not in an lspkit workbook (a folder with data/codebook.yml and "
+                    "notebooks/), and neither --data nor $LSPKIT_DATA names a data folder",
+                    "create one with `lspkit init DIR --example`, work inside it, or pass --workbook DIR",
+                )
+            ]
+        )
 
 
 def example_dir() -> Path:
@@ -83,8 +96,16 @@ def example_dir() -> Path:
     checkout = Path(str(resources.files("lspkit"))).parent
     if _is_workbook(checkout):
         return checkout
-    raise DataError([Problem(str(packaged), "", "the example case studies are missing from this installation",
-                             "reinstall lspkit from its wheel or source")])
+    raise DataError(
+        [
+            Problem(
+                str(packaged),
+                "",
+                "the example case studies are missing from this installation",
+                "reinstall lspkit from its wheel or source",
+            )
+        ]
+    )
 
 
 def load_example():
@@ -101,11 +122,13 @@ def load_example():
 
 SKELETON = {
     "cases.csv": "case_id,partnership,short_name,title,published\n",
-    "coders.csv": ("coder,kind,description\n"
-                   'structure,derived,"Each paragraph and quotation coded to the 7S element its heading names: this '
-                   'project\'s mapping of the document headings to elements, derived from the raw text on every load."\n'
-                   'researcher,human,"Close reading of every non-boilerplate unit against the codebook definitions, '
-                   'with memos where the reading departs from the document\'s heading."\n'),
+    "coders.csv": (
+        "coder,kind,description\n"
+        'structure,derived,"Each paragraph and quotation coded to the 7S element its heading names: this '
+        "project's mapping of the document headings to elements, derived from the raw text on every load.\"\n"
+        'researcher,human,"Close reading of every non-boilerplate unit against the codebook definitions, '
+        "with memos where the reading departs from the document's heading.\"\n"
+    ),
 }
 README_STUB = """# {name}
 
@@ -132,13 +155,20 @@ def init_workbook(target: str | Path, *, example: bool = False) -> Workbook:
     """
     target = Path(target)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise DataError([Problem(str(target), "", "exists and is not an empty folder",
-                                 "choose a new folder name; lspkit init never overwrites anything")])
+        raise DataError(
+            [
+                Problem(
+                    str(target),
+                    "",
+                    "exists and is not an empty folder",
+                    "choose a new folder name; lspkit init never overwrites anything",
+                )
+            ]
+        )
     source = example_dir()
     try:
         target.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(source / "notebooks", target / "notebooks",
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        shutil.copytree(source / "notebooks", target / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         if example:
             shutil.copytree(source / "data", target / "data")
         else:
@@ -151,6 +181,7 @@ def init_workbook(target: str | Path, *, example: bool = False) -> Workbook:
         (target / "outputs").mkdir()
         (target / "README.md").write_text(README_STUB.format(name=target.name), encoding="utf-8")
     except OSError as exc:
-        raise DataError([Problem(str(target), "", f"cannot be created: {exc.strerror or exc}",
-                                 "choose a folder you can write to")]) from None
+        raise DataError(
+            [Problem(str(target), "", f"cannot be created: {exc.strerror or exc}", "choose a folder you can write to")]
+        ) from None
     return Workbook.at(target, target / "data")

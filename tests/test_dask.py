@@ -8,6 +8,8 @@ import yaml
 from lspkit.cli import main
 from .conftest import ROOT
 
+pytestmark = pytest.mark.kernel  # every test here runs notebooks on Jupyter kernels
+
 NOTEBOOKS = ROOT / "notebooks"
 
 from .badinputs.run import PAYLOAD

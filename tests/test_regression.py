@@ -21,6 +21,8 @@ from lspkit.runner import workbook_notebooks
 
 from .conftest import CASES, ROOT
 
+pytestmark = pytest.mark.kernel  # every test here runs notebooks on Jupyter kernels
+
 REFERENCES = ROOT / "tests" / "references"
 
 

@@ -53,6 +53,7 @@ def test_anything_else_is_refused_naming_the_parameter(value):
         injected_source({"coder": value})
 
 
+@pytest.mark.kernel
 def test_a_payload_string_reaches_the_notebook_as_data(tmp_path, data_copy, capsys):
     pwned = [NOTEBOOKS / "pwned", tmp_path / "pwned", Path.cwd() / "pwned"]
     code = main(["--data", str(data_copy), "run", "--outputs", str(tmp_path / "out"), "--no-progress",
@@ -157,6 +158,7 @@ def test_a_normal_exit_and_sigterm_leave_no_scratch(tmp_path):
     assert not list(tmp_path.glob("lspkit-*"))
 
 
+@pytest.mark.kernel
 def test_pages_carry_their_data_version_and_the_index_says_when_they_differ(tmp_path, data_copy):
     out = tmp_path / "out"
     assert main(["--data", str(data_copy), "run", "--outputs", str(out), "--no-progress",
@@ -189,6 +191,7 @@ def test_clean_notebook_drops_what_changes_from_run_to_run():
     assert "id" not in cleaned.cells[0]
 
 
+@pytest.mark.kernel
 def test_errors_say_what_kind_of_input_was_wrong(tmp_path, data_copy):
     from lspkit.errors import DataError, ParameterError, RunError
 

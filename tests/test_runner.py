@@ -18,6 +18,8 @@ from lspkit.errors import LspkitError
 
 from .conftest import CASES, ROOT
 
+pytestmark = pytest.mark.kernel  # every test here runs notebooks on Jupyter kernels
+
 NOTEBOOKS = ROOT / "notebooks"
 
 
