@@ -818,13 +818,20 @@ def test_the_validation_shortcut_still_finds_an_error_in_any_selection(tmp_path,
     assert [hook(el, decl) for el in elements].count(False) == 1  # 300 selections of one shape: one walked
 
 
-def test_twenty_thousand_selections_import_in_seconds(tmp_path, corpus):
+def test_the_import_benchmarks_project_of_twenty_thousand_selections_imports_whole(tmp_path, corpus):
+    """The benchmark's project (benchmarks/bench_import.py times it; no timing is asserted here)."""
     spec = importlib.util.spec_from_file_location("bench_import", ROOT / "benchmarks" / "bench_import.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     project = bench.build_project(corpus, tmp_path / "big.qdpx", 20_000)
-    seconds = bench.time_import(project, DATA, tmp_path)
-    assert seconds < 10, f"{seconds:.1f} s"  # about 0.8 s on a 2-core machine; 33-54 s before
+    with zipfile.ZipFile(project) as z:
+        selections = z.read("project.qde").count(b"<PlainTextSelection ")
+    assert selections == 20_000
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    result = qdpx.import_qdpx(project, "bench", data_dir=target, user=bench.USER, write=False)
+    assert [p for p in result.problems if "by another user" not in p.message] == []
+    assert len(result.codings) > 0
 
 
 # -- codebook exchange: .qdc ------------------------------------------------------------------------------
