@@ -596,13 +596,15 @@ def retrieve(
     case: str | None = None,
     coder: str | None = None,
     include_subthemes: bool = True,
-    kinds: Iterable[str] | None = None,
+    kinds: Iterable[str] | None = EVIDENCE_KINDS,
 ) -> pd.DataFrame:
     """The coded units for any code, case and coder, with citations, in document order.
 
     ``code`` may be an element or a theme; with ``include_subthemes`` a theme's nested themes are
     retrieved too (an element's rows are its own codings only, so they match the element's count in
-    :func:`case_code_matrix`). Columns: ``citation, case_id, unit_id, kind, code_id, coder, memo, text``.
+    :func:`case_code_matrix`). Like every analysis it retrieves evidence units by default (paragraphs,
+    quotations, learning points); ``kinds=None`` adds the closing questions. Columns: ``citation,
+    case_id, unit_id, kind, code_id, coder, memo, text``.
 
     >>> from lspkit import load_corpus
     >>> retrieve(load_corpus(), code="standards", case="bolton", coder="structure")["citation"].tolist()

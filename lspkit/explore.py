@@ -44,8 +44,8 @@ def render(corpus: Corpus, case_id: str, code: str | None, coder: str) -> tuple[
     """The retrieved units (citation, code, memo, text) and the case's element-profile figure."""
     table = analysis.retrieve(corpus, code=None if code in (None, ALL) else code, case=case_id, coder=coder)
     profile = analysis.element_profile(corpus.case(case_id), coder)
-    fig = plots.profile_plot(profile, labels=plots.labels(corpus))
-    return table[["citation", "code_id", "memo", "text"]], fig
+    ax = plots.profile_plot(profile, labels=plots.labels(corpus))
+    return table[["citation", "code_id", "memo", "text"]], ax.get_figure(root=True)  # type: ignore[return-value]
 
 
 def code_options(corpus: Corpus) -> list[tuple[str, str]]:

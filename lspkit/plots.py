@@ -1,5 +1,5 @@
 """Plots of the analysis frames: each takes a tidy frame from :mod:`lspkit.analysis` and returns a
-matplotlib Figure or Axes, so plots compose.
+matplotlib Axes (with ``ax=None`` to draw on a new figure), so plots compose.
 
 This module owns the visual language: one palette for the three dimensions (Okabe-Ito colours,
 safe for colour-blind readers), a fixed font bundled with matplotlib (DejaVu Sans), and the
@@ -22,7 +22,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from .corpus import Corpus
@@ -101,14 +100,33 @@ def _legend_handles() -> list[Patch]:
     return [Patch(color=c, label=d) for d, c in PALETTE.items()]
 
 
-def profile_plot(profile: pd.DataFrame, value: str = "unit_share", labels: Mapping[str, str] | None = None) -> Figure:
+def profile_plot(
+    profile: pd.DataFrame,
+    value: str = "unit_share",
+    labels: Mapping[str, str] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """Bars of each element's ``value`` (a column of :func:`~lspkit.analysis.element_profile`),
-    one panel per case, coloured by dimension."""
+    one panel per case, coloured by dimension. Returns the first panel's Axes (``ax.figure`` is the
+    figure); with ``ax`` the profile must hold one case, drawn on it.
+
+    >>> from lspkit import load_corpus, analysis
+    >>> corpus = load_corpus()
+    >>> ax = profile_plot(analysis.element_profile(corpus.case("bolton")), labels=labels(corpus))
+    >>> ax.get_title(), len(ax.patches)
+    ('Bolton', 7)
+    """
     cases = list(pd.unique(profile["case_id"].astype(str)))
     with _style():
-        fig, axes = plt.subplots(
-            1, len(cases), figsize=(3.2 * len(cases) + 1.6, 3.2), sharey=True, sharex=True, squeeze=False
-        )
+        if ax is not None:
+            if len(cases) != 1:
+                raise ValueError(f"profile_plot(ax=...) draws one case; the profile holds {len(cases)}")
+            fig, axes = ax.get_figure(root=True), np.array([[ax]])
+            assert fig is not None  # an Axes always belongs to a figure
+        else:
+            fig, axes = plt.subplots(
+                1, len(cases), figsize=(3.2 * len(cases) + 1.6, 3.2), sharey=True, sharex=True, squeeze=False
+            )
         for ax, case in zip(axes[0], cases):
             part = profile[profile["case_id"].astype(str) == case]
             y = np.arange(len(part))[::-1]
@@ -123,7 +141,7 @@ def profile_plot(profile: pd.DataFrame, value: str = "unit_share", labels: Mappi
             ax.set_xlim(0, (top or 1.0) * 1.2)
         fig.legend(handles=_legend_handles(), loc="lower center", ncol=3, frameon=False, fontsize=8)
         fig.tight_layout(rect=(0, 0.08, 1, 1))
-    return fig
+    return axes[0][0]
 
 
 def balance_plot(balance: pd.DataFrame, ax: Axes | None = None, labels: Mapping[str, str] | None = None) -> Axes:

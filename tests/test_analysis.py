@@ -142,6 +142,10 @@ def test_retrieve_by_code_case_and_coder(tiny):
     assert A.retrieve(tiny, case="b", coder="structure")["citation"].tolist() == ["B b.p04", "B b.p05"]
     with pytest.raises(LspkitError, match="unknown code 'nonsense'"):
         A.retrieve(tiny, code="nonsense")
+    # evidence units by default, as every analysis; the closing questions only when asked for
+    assert A.retrieve(tiny, code="community_engagement", coder="researcher").empty
+    assert A.retrieve(tiny, code="community_engagement", coder="researcher", kinds=None)["unit_id"].tolist() == [
+        "b.question1"]
 
 
 def test_every_matrix_cell_is_the_number_of_units_retrieve_lists(corpus):

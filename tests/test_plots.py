@@ -92,3 +92,14 @@ def test_few_cases_are_labelled_and_annotated(corpus):
     assert [t.get_text() for t in heat.get_yticklabels()] == corpus.case_ids
     assert len(heat.texts) == len(corpus.case_ids) * len(corpus.elements)  # one number per cell
     plt.close("all")
+
+
+def test_profile_plot_returns_axes_and_draws_on_a_given_one(corpus):
+    one = analysis.element_profile(corpus.case("bolton"))
+    ax = plots.profile_plot(one, labels=plots.labels(corpus))
+    assert ax.get_title() == "Bolton" and len(ax.patches) == len(corpus.elements)
+    fig, given = plt.subplots()
+    assert plots.profile_plot(one, ax=given) is given and given.figure is fig
+    with pytest.raises(ValueError, match="draws one case"):
+        plots.profile_plot(analysis.element_profile(corpus), ax=given)
+    plt.close("all")
