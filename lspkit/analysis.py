@@ -176,7 +176,9 @@ def _case_categorical(corpus: Corpus, values: pd.Series) -> pd.Categorical:
 # -- profile and balance -----------------------------------------------------------------------
 
 
-def element_profile(corpus: Corpus, coder: str = "researcher", kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+def element_profile(
+    corpus: Corpus, coder: str = "researcher", *, kinds: Sequence[str] = EVIDENCE_KINDS
+) -> pd.DataFrame:
     """Units and words per 7S element for each case, as counts and shares.
 
     One row per case and element (all seven, zeros included). ``units`` counts the units coded to
@@ -288,6 +290,7 @@ Normalise = Literal["row", "column", "case_units"] | None
 def case_code_matrix(
     corpus: Corpus,
     coder: str = "researcher",
+    *,
     kind: Literal["element", "theme"] = "element",
     normalise: Normalise = None,
     kinds: Sequence[str] = EVIDENCE_KINDS,
@@ -339,6 +342,7 @@ def case_code_matrix(
 def evidence(
     corpus: Corpus,
     coder: str = "researcher",
+    *,
     excerpt_words: int = 12,
     kinds: Sequence[str] = EVIDENCE_KINDS,
     kind: Literal["element", "theme"] = "element",
@@ -377,7 +381,7 @@ def _excerpted(corpus: Corpus, coder: str, words: int, kinds: Sequence[str], kin
 
 
 def framework_matrix(
-    corpus: Corpus, coder: str = "researcher", excerpt_words: int = 12, kinds: Sequence[str] = EVIDENCE_KINDS
+    corpus: Corpus, coder: str = "researcher", *, excerpt_words: int = 12, kinds: Sequence[str] = EVIDENCE_KINDS
 ) -> pd.DataFrame:
     """Framework matrix (Ritchie & Spencer): cases × 7S elements, each cell the cited evidence.
 
@@ -459,9 +463,9 @@ def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
 # -- themes ------------------------------------------------------------------------------------
 
 
-def theme_presence(corpus: Corpus, coder: str = "researcher", kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+def theme_presence(corpus: Corpus, coder: str = "researcher", *, kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """Long table of themes × cases: ``theme_id, label, case_id, units, present``, every pair listed."""
-    m = case_code_matrix(corpus, coder, "theme", kinds=kinds)
+    m = case_code_matrix(corpus, coder, kind="theme", kinds=kinds)
     long = m.T.stack().rename("units").reset_index().rename(columns={"code_id": "theme_id"})
     labels = corpus.codes.set_index("code_id")["label"]
     long.insert(1, "label", long["theme_id"].map(labels))
@@ -471,13 +475,15 @@ def theme_presence(corpus: Corpus, coder: str = "researcher", kinds: Sequence[st
     return long[["theme_id", "label", "case_id", "units", "present"]]
 
 
-def theme_meta_matrix(corpus: Corpus, coder: str = "researcher", kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+def theme_meta_matrix(
+    corpus: Corpus, coder: str = "researcher", *, kinds: Sequence[str] = EVIDENCE_KINDS
+) -> pd.DataFrame:
     """Cross-case theme meta-matrix: one row per theme, one column per case (unit counts), then
     ``n_cases``, ``total_units`` and ``pattern``: 'all cases', 'only <case>', 'some cases' or 'none'.
 
     Sorted by number of cases, then total units, then codebook order: the most shared themes first.
     """
-    presence = theme_presence(corpus, coder, kinds)
+    presence = theme_presence(corpus, coder, kinds=kinds)
     wide = presence.pivot(index="theme_id", columns="case_id", values="units")
     wide.columns = [str(c) for c in wide.columns]
     wide.columns.name = None
@@ -504,6 +510,7 @@ def theme_meta_matrix(corpus: Corpus, coder: str = "researcher", kinds: Sequence
 def cooccurrence(
     corpus: Corpus,
     coder: str = "researcher",
+    *,
     kind: Literal["element", "theme", "all"] = "element",
     kinds: Sequence[str] = EVIDENCE_KINDS,
 ) -> pd.DataFrame:
@@ -549,7 +556,9 @@ def cooccurrence(
     return out[["code_a", "code_b", "units", "dimension_a", "dimension_b", "link"]]
 
 
-def interdependence(corpus: Corpus, coder: str = "researcher", kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+def interdependence(
+    corpus: Corpus, coder: str = "researcher", *, kinds: Sequence[str] = EVIDENCE_KINDS
+) -> pd.DataFrame:
     """The units that link the two dimensions: coded to at least one transformational and one
     transactional element. One row per unit: ``case_id, unit_id, citation, transformational,
     transactional, text`` (the elements joined by '+'), in document order.
@@ -573,13 +582,13 @@ def interdependence(corpus: Corpus, coder: str = "researcher", kinds: Sequence[s
 
 
 def interdependence_summary(
-    corpus: Corpus, coder: str = "researcher", kinds: Sequence[str] = EVIDENCE_KINDS
+    corpus: Corpus, coder: str = "researcher", *, kinds: Sequence[str] = EVIDENCE_KINDS
 ) -> pd.DataFrame:
     """Per case: evidence units coded to any element, how many link the two dimensions, and the share."""
     coded = _coded(corpus, coder, "element", kinds)
     n_cases = len(corpus.cases)
     n = np.bincount(coded.case[_first_of_unit(coded.unit)], minlength=n_cases)
-    linking = interdependence(corpus, coder, kinds)
+    linking = interdependence(corpus, coder, kinds=kinds)
     case_row = pd.Index(corpus.case_ids, dtype=object).get_indexer(linking["case_id"].to_numpy(dtype=object))
     links = np.bincount(case_row[case_row >= 0], minlength=n_cases)
     out = pd.DataFrame({"case_id": corpus.case_ids, "coded_units": n.astype(int), "linking_units": links.astype(int)})
@@ -592,6 +601,7 @@ def interdependence_summary(
 
 def retrieve(
     corpus: Corpus,
+    *,
     code: str | None = None,
     case: str | None = None,
     coder: str | None = None,
@@ -783,7 +793,7 @@ def unit_counts(corpus: Corpus) -> pd.DataFrame:
     return counts.astype(int)
 
 
-def section_units(corpus: Corpus, section: str | None = None, kind: str | None = None) -> pd.DataFrame:
+def section_units(corpus: Corpus, section: str | None = None, *, kind: str | None = None) -> pd.DataFrame:
     """The document's own units of one section or kind, with citations: ``citation, heading, text``.
 
     >>> from lspkit import load_corpus
@@ -823,6 +833,7 @@ def learning_points(corpus: Corpus, wide: bool = False) -> pd.DataFrame:
 def code_summary(
     corpus: Corpus,
     coder: str = "researcher",
+    *,
     kind: Literal["element", "theme"] = "theme",
     kinds: Sequence[str] = EVIDENCE_KINDS,
 ) -> pd.DataFrame:

@@ -102,6 +102,7 @@ def _legend_handles() -> list[Patch]:
 
 def profile_plot(
     profile: pd.DataFrame,
+    *,
     value: str = "unit_share",
     labels: Mapping[str, str] | None = None,
     ax: Axes | None = None,
@@ -144,7 +145,7 @@ def profile_plot(
     return axes[0][0]
 
 
-def balance_plot(balance: pd.DataFrame, ax: Axes | None = None, labels: Mapping[str, str] | None = None) -> Axes:
+def balance_plot(balance: pd.DataFrame, *, ax: Axes | None = None, labels: Mapping[str, str] | None = None) -> Axes:
     """Diverging bars from :func:`~lspkit.analysis.balance`: transactional share to the left,
     transformational share to the right, the balance index written at the end of each row."""
     with _style():
@@ -191,6 +192,7 @@ def balance_plot(balance: pd.DataFrame, ax: Axes | None = None, labels: Mapping[
 
 def heatmap(
     matrix: pd.DataFrame,
+    *,
     ax: Axes | None = None,
     labels: Mapping[str, str] | None = None,
     colours: Mapping[str, str] | None = None,
@@ -249,6 +251,7 @@ def heatmap(
 
 def theme_dot_matrix(
     presence: pd.DataFrame,
+    *,
     ax: Axes | None = None,
     labels: Mapping[str, str] | None = None,
     colours: Mapping[str, str] | None = None,
@@ -295,6 +298,7 @@ def theme_dot_matrix(
 def cooccurrence_plot(
     pairs: pd.DataFrame,
     order: list[str],
+    *,
     ax: Axes | None = None,
     labels: Mapping[str, str] | None = None,
     colours: Mapping[str, str] | None = None,
@@ -369,6 +373,7 @@ RELATION_COLOURS = ["#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#0072B2", "#E69
 
 def link_network(
     links: pd.DataFrame,
+    *,
     ax: Axes | None = None,
     labels: Mapping[str, str] | None = None,
     relations: list[str] | None = None,

@@ -470,7 +470,7 @@ def _check_coders(corpus: Corpus, coders: Sequence[str], kind: str) -> list[str]
     return coders
 
 
-def coverage_matrix(corpus: Corpus, coders: Sequence[str], kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+def coverage_matrix(corpus: Corpus, coders: Sequence[str], *, kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """Which units each coder covers: a unit × coder frame of booleans, units in document order.
 
     A coder covers every non-boilerplate unit of ``kinds`` in the cases where it coded at least one
@@ -526,7 +526,7 @@ class _Decisions(NamedTuple):
 
 def _decision_array(corpus: Corpus, coders: list[str], kind: CodeKind, kinds: Sequence[str]) -> _Decisions:
     """The decisions on the units at least two of ``coders`` cover (``coders`` already checked)."""
-    cover = coverage_matrix(corpus, coders, kinds)
+    cover = coverage_matrix(corpus, coders, kinds=kinds)
     cover = cover[cover.sum(axis=1) >= 2]
     codes = corpus.codes.loc[corpus.codes["kind"] == kind, "code_id"].tolist()
     coded = corpus.codings[corpus.codings["coder"].isin(coders) & corpus.codings["code_id"].isin(codes)]
@@ -772,6 +772,7 @@ def _row(code_id: str, label: str, kind: str, coders: list[str], matrix: np.ndar
 def reliability(
     corpus: Corpus,
     coders: Sequence[str] = ("researcher", "structure"),
+    *,
     kind: CodeKind = "element",
     kinds: Sequence[str] = EVIDENCE_KINDS,
 ) -> pd.DataFrame:
@@ -815,6 +816,7 @@ def reliability(
 def disagreements(
     corpus: Corpus,
     coders: Sequence[str] = ("researcher", "structure"),
+    *,
     kind: CodeKind = "element",
     kinds: Sequence[str] = EVIDENCE_KINDS,
 ) -> pd.DataFrame:
@@ -888,7 +890,7 @@ def bands() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["coefficient", "from", "to", "reading", "source"])
 
 
-def units_compared(corpus: Corpus, coders: Sequence[str], kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+def units_compared(corpus: Corpus, coders: Sequence[str], *, kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """How many units of each kind every coder covers, and how many enter the comparison.
 
     One row per unit kind and an ``all`` row: ``kind, units`` (non-boilerplate units of that kind),
@@ -901,7 +903,7 @@ def units_compared(corpus: Corpus, coders: Sequence[str], kinds: Sequence[str] =
     coders = _coder_list(corpus, coders)
     for coder in coders:
         corpus.check_coder(coder)
-    cover = coverage_matrix(corpus, coders, kinds)
+    cover = coverage_matrix(corpus, coders, kinds=kinds)
     kind_of = corpus.units.set_index("unit_id")["kind"].astype(str)
     frame = cover.assign(kind=kind_of.reindex(cover.index).to_numpy(), compared=cover.sum(axis=1) >= 2)
     out = frame.groupby("kind", sort=False).agg(
@@ -990,7 +992,7 @@ def findings(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["finding", "basis"]).drop_duplicates().reset_index(drop=True)
 
 
-def theme_reliability(corpus: Corpus, coders: Sequence[str], kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
+def theme_reliability(corpus: Corpus, coders: Sequence[str], *, kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """:func:`reliability` for themes, or an empty table (same columns) when a coder gives no themes.
 
     The derived ``structure`` coder gives no themes, so with it there is nothing to compare.
@@ -1008,4 +1010,4 @@ def theme_reliability(corpus: Corpus, coders: Sequence[str], kinds: Sequence[str
             "themes to fill this table."
         )
         return empty
-    return reliability(corpus, coders, "theme", kinds)
+    return reliability(corpus, coders, kind="theme", kinds=kinds)
