@@ -39,6 +39,30 @@ def balance_wording(index: float) -> str:
     return f"leans {side}" if abs(index) <= LEAN_BAND + 1e-9 else f"is mainly {side}"
 
 
+def wording_rule() -> pd.DataFrame:
+    """The wording rule for the balance index as a table: the words, and the indexes they cover.
+
+    >>> wording_rule()["index"].tolist()
+    ['-0.10 to +0.10', '+0.10 to +0.33, or -0.33 to -0.10', 'beyond +0.33, or beyond -0.33']
+    """
+    even, lean = f"{EVEN_BAND:.2f}", f"{LEAN_BAND:.2f}"
+    return pd.DataFrame(
+        {
+            "words": ["is close to even", "leans transformational / transactional", "is mainly one way"],
+            "index": [
+                f"-{even} to +{even}",
+                f"+{even} to +{lean}, or -{lean} to -{even}",
+                f"beyond +{lean}, or beyond -{lean}",
+            ],
+            "why": [
+                "one recoded unit moves the index by about this much, so it is not a lean",
+                "one dimension has more units, but less than twice the other's",
+                "one dimension has at least twice the units of the other",
+            ],
+        }
+    )
+
+
 def _frame(rows: list[tuple[str, str]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
