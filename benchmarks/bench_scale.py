@@ -57,7 +57,7 @@ def analyses() -> list[tuple[str, Callable[[Any], Any]]]:
         ("element_profile", A.element_profile),
         ("balance", A.balance),
         ("case_code_matrix", A.case_code_matrix),
-        ("case_code_matrix (themes)", lambda c: A.case_code_matrix(c, kind="theme", normalise="case_units")),
+        ("case_code_matrix (themes)", lambda c: A.case_code_matrix(c, code_kind="theme", normalise="case_units")),
         ("evidence", A.evidence),
         ("framework_matrix", A.framework_matrix),
         ("theme_presence", A.theme_presence),

@@ -33,7 +33,6 @@ from .linkanalysis import (  # noqa: F401  (link analyses,
     one_sided,
     retrieve_links,  # also reachable as analysis.retrieve_links)
 )
-from .reliability import cohen_kappa  # noqa: F401  (moved to lspkit.reliability; kept importable here)
 from .vocabulary import (  # noqa: F401  (NARRATIVE_KINDS and UNIT_SETS are part of this API)
     EVIDENCE_KINDS,
     FIXED_DATE,
@@ -98,7 +97,7 @@ def _coded(
     units_ok = _unit_mask(corpus, kinds) if kinds is not None else ~corpus.units["boilerplate"].to_numpy(dtype=bool)
     keep = units_ok[unit] & (pos.unit_case[unit] >= 0)
     if code_kind is not None:
-        keep &= (corpus.codes["kind"].to_numpy(dtype=object) == code_kind)[code]
+        keep &= (corpus.codes["code_kind"].to_numpy(dtype=object) == code_kind)[code]
     rows, unit, code = rows[keep], unit[keep], code[keep]
     order = np.lexsort((rows, code, unit))
     rows, unit, code = rows[order], unit[order], code[order]
@@ -291,7 +290,7 @@ def case_code_matrix(
     corpus: Corpus,
     coder: str = "researcher",
     *,
-    kind: Literal["element", "theme"] = "element",
+    code_kind: Literal["element", "theme"] = "element",
     normalise: Normalise = None,
     kinds: Sequence[str] = EVIDENCE_KINDS,
 ) -> pd.DataFrame:
@@ -307,8 +306,8 @@ def case_code_matrix(
     >>> int(m.loc["bolton", "systems"])
     2
     """
-    coded = _coded(corpus, coder, kind, kinds)
-    is_kind = (corpus.codes["kind"] == kind).to_numpy()
+    coded = _coded(corpus, coder, code_kind, kinds)
+    is_kind = (corpus.codes["code_kind"] == code_kind).to_numpy()
     codes = corpus.codes.loc[is_kind, "code_id"].tolist()
     column = np.cumsum(is_kind) - 1  # code row -> column among the codes of this kind
     n_cases = len(corpus.cases)
@@ -345,7 +344,7 @@ def evidence(
     *,
     excerpt_words: int = 12,
     kinds: Sequence[str] = EVIDENCE_KINDS,
-    kind: Literal["element", "theme"] = "element",
+    code_kind: Literal["element", "theme"] = "element",
 ) -> pd.DataFrame:
     """Every coded evidence unit with its citation and a short excerpt, in document order.
 
@@ -356,7 +355,7 @@ def evidence(
     >>> evidence(load_corpus().case("bolton"), coder="structure", excerpt_words=3).iloc[0].tolist()
     ['bolton', 'goals', 'bolton.p04', 'Bolton ¶4', 'Bolton was one…']
     """
-    coded, excerpts = _excerpted(corpus, coder, excerpt_words, kinds, kind)
+    coded, excerpts = _excerpted(corpus, coder, excerpt_words, kinds, code_kind)
     units = corpus.units
     return pd.DataFrame(
         {
@@ -369,9 +368,11 @@ def evidence(
     )
 
 
-def _excerpted(corpus: Corpus, coder: str, words: int, kinds: Sequence[str], kind: str) -> tuple[_Coded, np.ndarray]:
+def _excerpted(
+    corpus: Corpus, coder: str, words: int, kinds: Sequence[str], code_kind: str
+) -> tuple[_Coded, np.ndarray]:
     """One coder's codings (see :func:`_coded`) and, for each, its unit's excerpt (each unit cut once)."""
-    coded = _coded(corpus, coder, kind, kinds)
+    coded = _coded(corpus, coder, code_kind, kinds)
     new_unit = _first_of_unit(coded.unit)
     texts = corpus.units["text"].to_numpy(dtype=object)[coded.unit[new_unit]]
     cut = [excerpt(t, words) for t in texts]
@@ -464,15 +465,15 @@ def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
 
 
 def theme_presence(corpus: Corpus, coder: str = "researcher", *, kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
-    """Long table of themes × cases: ``theme_id, label, case_id, units, present``, every pair listed."""
-    m = case_code_matrix(corpus, coder, kind="theme", kinds=kinds)
-    long = m.T.stack().rename("units").reset_index().rename(columns={"code_id": "theme_id"})
+    """Long table of themes × cases: ``code_id, label, case_id, units, present``, every pair listed."""
+    m = case_code_matrix(corpus, coder, code_kind="theme", kinds=kinds)
+    long = m.T.stack().rename("units").reset_index()
     labels = corpus.codes.set_index("code_id")["label"]
-    long.insert(1, "label", long["theme_id"].map(labels))
+    long.insert(1, "label", long["code_id"].map(labels))
     long["present"] = long["units"] > 0
-    long["theme_id"] = pd.Categorical(long["theme_id"], categories=corpus.themes, ordered=True)
+    long["code_id"] = pd.Categorical(long["code_id"], categories=corpus.themes, ordered=True)
     long["case_id"] = _case_categorical(corpus, long["case_id"])
-    return long[["theme_id", "label", "case_id", "units", "present"]]
+    return long[["code_id", "label", "case_id", "units", "present"]]
 
 
 def theme_meta_matrix(
@@ -484,7 +485,7 @@ def theme_meta_matrix(
     Sorted by number of cases, then total units, then codebook order: the most shared themes first.
     """
     presence = theme_presence(corpus, coder, kinds=kinds)
-    wide = presence.pivot(index="theme_id", columns="case_id", values="units")
+    wide = presence.pivot(index="code_id", columns="case_id", values="units")
     wide.columns = [str(c) for c in wide.columns]
     wide.columns.name = None
     n_cases = (wide > 0).sum(axis=1)
@@ -500,7 +501,7 @@ def theme_meta_matrix(
     out["_o"] = range(len(out))
     out = out.sort_values(["n_cases", "total_units", "_o"], ascending=[False, False, True]).drop(columns="_o")
     out.index = out.index.astype(str)
-    out.index.name = "theme_id"
+    out.index.name = "code_id"
     return out
 
 
@@ -511,7 +512,7 @@ def cooccurrence(
     corpus: Corpus,
     coder: str = "researcher",
     *,
-    kind: Literal["element", "theme", "all"] = "element",
+    code_kind: Literal["element", "theme", "all"] = "element",
     kinds: Sequence[str] = EVIDENCE_KINDS,
 ) -> pd.DataFrame:
     """Pairs of codes given to the same unit, with how many units share them.
@@ -521,7 +522,7 @@ def cooccurrence(
     pair of elements across the two dimensions 'transformational-transactional', otherwise
     'within transformational', 'within transactional', 'with super-ordinate' or 'theme'.
     """
-    coded = _coded(corpus, coder, None if kind == "all" else kind, kinds)
+    coded = _coded(corpus, coder, None if code_kind == "all" else code_kind, kinds)
     n_codes = len(corpus.codes)
     rows = pd.DataFrame({"u": coded.unit, "c": coded.code})
     pairs = rows.merge(rows, on="u", suffixes=("_a", "_b"))
@@ -540,7 +541,7 @@ def cooccurrence(
             "dimension_b": codes["dimension"].iloc[b].reset_index(drop=True),
         }
     )
-    kind_of = codes["kind"].to_numpy(dtype=object)
+    kind_of = codes["code_kind"].to_numpy(dtype=object)
     both_elements = (kind_of[a] == "element") & (kind_of[b] == "element")
     da, db = out["dimension_a"].astype(str), out["dimension_b"].astype(str)
     out["link"] = np.select(
@@ -603,7 +604,7 @@ def retrieve(
     corpus: Corpus,
     *,
     code: str | None = None,
-    case: str | None = None,
+    case_id: str | None = None,
     coder: str | None = None,
     include_subthemes: bool = True,
     kinds: Iterable[str] | None = EVIDENCE_KINDS,
@@ -617,19 +618,19 @@ def retrieve(
     case_id, unit_id, kind, code_id, coder, memo, text``.
 
     >>> from lspkit import load_corpus
-    >>> retrieve(load_corpus(), code="standards", case="bolton", coder="structure")["citation"].tolist()
+    >>> retrieve(load_corpus(), code="standards", case_id="bolton", coder="structure")["citation"].tolist()
     ['Bolton ¶22', 'Bolton ¶23', 'Bolton ¶24', 'Bolton ¶25']
     """
     pos = _positions(corpus)
-    if case is not None:
-        corpus.check_case(case)
+    if case_id is not None:
+        corpus.check_case(case_id)
     if coder is not None:
         corpus.check_coder(coder)
     rows, unit, code_row = pos.known(coder)
     units = corpus.units
     keep = ~units["boilerplate"].to_numpy(dtype=bool)[unit]
-    if case is not None:
-        keep &= pos.unit_case[unit] == corpus.case_ids.index(case)
+    if case_id is not None:
+        keep &= pos.unit_case[unit] == corpus.case_ids.index(case_id)
     if kinds is not None:
         keep &= units["kind"].isin(list(kinds)).to_numpy(dtype=bool)[unit]
     if code is not None:
@@ -646,8 +647,8 @@ def retrieve(
             )
         wanted = {code}
         if include_subthemes:  # nested codes of the same kind: a theme's sub-themes, never an element's themes
-            kind_of = corpus.codes.set_index("code_id")["kind"]
-            same_kind = corpus.codes[corpus.codes["kind"] == kind_of[code]]
+            kind_of = corpus.codes.set_index("code_id")["code_kind"]
+            same_kind = corpus.codes[corpus.codes["code_kind"] == kind_of[code]]
             parents = same_kind.set_index("code_id")["parent"].dropna()
             grew = True
             while grew:
@@ -664,57 +665,6 @@ def retrieve(
         out[col] = _take(corpus.codings[col], rows)
     out["text"] = _take(units["text"], unit)
     return out
-
-
-# -- agreement ---------------------------------------------------------------------------------
-
-
-def agreement(corpus: Corpus, coder_a: str = "structure", coder_b: str = "researcher") -> pd.DataFrame:
-    """Agreement between two coders per 7S element, at the unit level.
-
-    The units compared are the evidence units both coders gave at least one element. For each
-    element, each coder either applied it to a unit or did not; the table gives ``n_units``,
-    ``both``, ``only_a``, ``only_b``, ``neither``, ``percent_agreement`` (0-100) and ``kappa``
-    (Cohen's, NaN where undefined), plus an ``all elements`` row pooling every unit-element decision;
-    ``decisions`` is the number of yes/no decisions each figure rests on. Kappa comes from
-    :func:`lspkit.reliability.cohen_kappa`; :func:`lspkit.reliability.reliability` adds
-    Krippendorff's alpha, themes and more than two coders, over a unit universe that also counts the
-    units a coder read and left without an element.
-    """
-    n_elements = len(corpus.elements)
-    element_of = _element_index(corpus)
-
-    def applied(coder: str) -> np.ndarray:
-        coded = _coded(corpus, coder, "element", EVIDENCE_KINDS)
-        table = np.zeros((len(corpus.units), n_elements), dtype=bool)
-        table[coded.unit, element_of[coded.code]] = True
-        return table
-
-    a, b = applied(coder_a), applied(coder_b)
-    shared = a.any(axis=1) & b.any(axis=1)
-    a, b = a[shared], b[shared]
-    n_shared = int(shared.sum())
-    rows = [_agreement_row(element, a[:, i], b[:, i], n_shared) for i, element in enumerate(corpus.elements)]
-    rows.append(_agreement_row("all elements", a.T.reshape(-1), b.T.reshape(-1), n_shared))
-    out = pd.DataFrame(rows)
-    out.insert(1, "coder_a", coder_a)
-    out.insert(2, "coder_b", coder_b)
-    return out
-
-
-def _agreement_row(element: str, a: np.ndarray, b: np.ndarray, n_units: int) -> dict:
-    n = int(a.size)
-    return {
-        "element": element,
-        "n_units": n_units,
-        "decisions": n,
-        "both": int((a & b).sum()),
-        "only_a": int((a & ~b).sum()),
-        "only_b": int((~a & b).sum()),
-        "neither": int((~a & ~b).sum()),
-        "percent_agreement": float(100 * np.mean(a == b)) if n else float("nan"),
-        "kappa": cohen_kappa(a.tolist(), b.tolist()),
-    }
 
 
 def departures(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
@@ -834,14 +784,14 @@ def code_summary(
     corpus: Corpus,
     coder: str = "researcher",
     *,
-    kind: Literal["element", "theme"] = "theme",
+    code_kind: Literal["element", "theme"] = "theme",
     kinds: Sequence[str] = EVIDENCE_KINDS,
 ) -> pd.DataFrame:
     """Per case, the codes present with their unit count and citations, in codebook order.
 
     Columns: ``case_id, code_id, label, units, citations`` (citations joined by '; ').
     """
-    coded = _coded(corpus, coder, kind, kinds)
+    coded = _coded(corpus, coder, code_kind, kinds)
     n_codes = len(corpus.codes)
     cell = coded.case * n_codes + coded.code
     order = np.argsort(cell, kind="stable")  # case order, codebook order, then document order
@@ -870,7 +820,7 @@ def coverage(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
     coded = _coded(corpus, coder, None, None)
     pos = corpus.positions
     units = corpus.units
-    kind_of = corpus.codes["kind"].to_numpy(dtype=object)[coded.code]
+    kind_of = corpus.codes["code_kind"].to_numpy(dtype=object)[coded.code]
     with_element = _per_unit(corpus, coded.unit, kind_of == "element")
     with_theme = _per_unit(corpus, coded.unit, kind_of == "theme")
     any_code = _per_unit(corpus, coded.unit)
@@ -904,7 +854,7 @@ def coverage(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
 def codebook_usage(corpus: Corpus, kinds: Sequence[str] = EVIDENCE_KINDS + ("question",)) -> pd.DataFrame:
     """The codebook with, for every coder, how many units carry each code.
 
-    Columns: ``code_id, label, kind, parent, dimension, definition`` and one count column per coder.
+    Columns: ``code_id, label, code_kind, parent, dimension, definition`` and one count column per coder.
     """
     pos = _positions(corpus)
     rows, unit, code = pos.known()
@@ -912,7 +862,7 @@ def codebook_usage(corpus: Corpus, kinds: Sequence[str] = EVIDENCE_KINDS + ("que
     ok = _unit_mask(corpus, kinds)[unit] & (coder >= 0)
     n_coders = len(corpus.coder_ids)
     counts = np.bincount(code[ok] * n_coders + coder[ok], minlength=len(corpus.codes) * n_coders)
-    out = corpus.codes[["code_id", "label", "kind", "parent", "dimension", "definition"]].reset_index(drop=True)
+    out = corpus.codes[["code_id", "label", "code_kind", "parent", "dimension", "definition"]].reset_index(drop=True)
     table = counts.reshape(len(corpus.codes), n_coders).astype(int)
     for i, name in enumerate(corpus.coder_ids):
         out[name] = table[:, i]

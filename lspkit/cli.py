@@ -10,7 +10,7 @@ Example (shell)::
     lspkit --data path/to/data list
     lspkit references           # refresh the nbval regression references from the current data
     lspkit run                  # execute every notebook into outputs/ and publish outputs/site/
-    lspkit run --lsp bolton -p coder structure --force
+    lspkit run --case bolton -p coder structure --force
     lspkit export-qdpx lsp.qdpx # the corpus as a REFI-QDA project; --codebook-only writes a .qdc
     lspkit import-qdpx ann.qdpx --coder ann [--user NAME]   # another program's codings as a coder
     lspkit import-qdc codes.qdc [--add-codes]               # compare a codebook file with ours
@@ -25,6 +25,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
 
 from .errors import LspkitError
@@ -100,7 +101,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm) if in_main else None
     try:
         result = run_batch(
-            lsps=args.lsp,
+            cases=args.case,
             data_dir=args.data,
             outputs=args.outputs,
             parameters=parameters,
@@ -252,10 +253,17 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="execute the notebooks per LSP into outputs/ and publish outputs/site/",
-        description="Execute case_profile for every case (or each --lsp), then the cross-case "
+        description="Execute case_profile for every case (or each --case), then the cross-case "
         "notebooks; skip runs whose inputs are unchanged; render the site.",
     )
-    run.add_argument("--lsp", action="append", metavar="CASE", help="a case id to profile (repeatable; default all)")
+    run.add_argument(
+        "--case",
+        "--lsp",  # the option's former name, kept as an alias
+        dest="case",
+        action="append",
+        metavar="CASE",
+        help="a case id to profile (repeatable; default all); --lsp is a deprecated alias",
+    )
     run.add_argument(
         "--notebook",
         action="append",
@@ -353,14 +361,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    print(f"lspkit: warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 success, 1 a reported problem, 2 usage)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if "--lsp" in argv or any(a.startswith("--lsp=") for a in argv):
+        print("lspkit: warning: --lsp is deprecated, use --case", file=sys.stderr)
     args = build_parser().parse_args(argv)
     previous = os.environ.get(WORKBOOK_ENV)
     try:
         if args.workbook:  # resolved here, once: the library, the runner and the kernels all see it
             os.environ[WORKBOOK_ENV] = str(Path(args.workbook).resolve())
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", FutureWarning)
+            warnings.showwarning = _show_warning
+            return args.func(args)
     except LspkitError as exc:
         print(f"lspkit: {len(exc.problems)} problem(s):", file=sys.stderr)
         for p in exc.problems:

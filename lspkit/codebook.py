@@ -38,7 +38,7 @@ RELATION_COLUMNS = ["id", "label", "definition"]
 CODE_COLUMNS = [
     "code_id",
     "label",
-    "kind",
+    "code_kind",
     "element",
     "dimension",
     "parent",
@@ -299,7 +299,7 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
                 {
                     "code_id": code_id,
                     "label": _text(entry.get("label")),
-                    "kind": kind,
+                    "code_kind": kind,
                     "element": code_id if kind == "element" else None,
                     "dimension": dimension if kind == "element" else None,
                     "parent": _text(entry.get("parent")) or None,
@@ -313,7 +313,7 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
 
     by_id = {r["code_id"]: r for r in rows}
     for row in rows:
-        if row["kind"] == "element" and row["parent"]:
+        if row["code_kind"] == "element" and row["parent"]:
             log.add(name, row["_where"], f"element {row['code_id']!r} has a parent; only themes nest")
         parent = row["parent"]
         if parent and parent not in by_id:
@@ -327,19 +327,19 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
         # Walk up to the element this theme sits under, guarding against cycles.
         seen_ids = {row["code_id"]}
         node: dict[str, Any] | None = row
-        while node is not None and node["kind"] == "theme" and node["parent"] in by_id:
+        while node is not None and node["code_kind"] == "theme" and node["parent"] in by_id:
             node = by_id[node["parent"]]
             if node["code_id"] in seen_ids:
                 log.add(name, row["_where"], f"theme {row['code_id']!r} is in a cycle of parents")
                 node = None
                 break
             seen_ids.add(node["code_id"])
-        if node is not None and node["kind"] == "element" and row["kind"] == "theme":
+        if node is not None and node["code_kind"] == "element" and row["code_kind"] == "theme":
             row["element"] = node["code_id"]
             row["dimension"] = node["dimension"]
 
     relations = _relations(doc, name, log)
-    elements = [r["code_id"] for r in rows if r["kind"] == "element"]
+    elements = [r["code_id"] for r in rows if r["code_kind"] == "element"]
     if doc and not rows:
         log.add(
             name,
@@ -351,7 +351,7 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
     if own_log:
         log.raise_if_any()
     codes = pd.DataFrame([{k: v for k, v in r.items() if k != "_where"} for r in rows], columns=CODE_COLUMNS)
-    codes["kind"] = pd.Categorical(codes["kind"], categories=["element", "theme"], ordered=True)
+    codes["code_kind"] = pd.Categorical(codes["code_kind"], categories=["element", "theme"], ordered=True)
     codes["element"] = pd.Categorical(codes["element"], categories=elements, ordered=True)
     known = codes["dimension"].isin(dimensions)  # an unknown one is reported above
     codes["dimension"] = pd.Categorical(codes["dimension"].where(known), categories=dimensions, ordered=True)

@@ -17,7 +17,7 @@ Example:
     >>> corpus.units.set_index("unit_id").loc["bolton.p08", "citation"]
     'Bolton ¶8'
     >>> bolton = corpus.case("bolton").coder("researcher")
-    >>> bolton.coded_units(kind="element")["code_id"].iloc[0]
+    >>> bolton.coded_units(code_kind="element")["code_id"].iloc[0]
     'goals'
 """
 
@@ -219,7 +219,7 @@ class Corpus:
     @property
     def themes(self) -> list[str]:
         """Theme ids in codebook order."""
-        return self.codes.loc[self.codes["kind"] == "theme", "code_id"].tolist()
+        return self.codes.loc[self.codes["code_kind"] == "theme", "code_id"].tolist()
 
     @property
     def coder_ids(self) -> list[str]:
@@ -240,7 +240,14 @@ class Corpus:
         """Return ``case_id`` if the corpus has it, else raise an error listing the valid ids."""
         if case_id not in self.case_ids:
             raise LspkitError(
-                [Problem("parameter lsp", "", f"unknown case id {case_id!r}", "valid ids: " + ", ".join(self.case_ids))]
+                [
+                    Problem(
+                        "parameter case_id",
+                        "",
+                        f"unknown case id {case_id!r}",
+                        "valid ids: " + ", ".join(self.case_ids),
+                    )
+                ]
             )
         return case_id
 
@@ -300,24 +307,24 @@ class Corpus:
             links=self.links[self.links["coder"] == coder].reset_index(drop=True),
         )
 
-    def coded_units(self, coder: str | None = None, kind: str | None = None) -> pd.DataFrame:
+    def coded_units(self, coder: str | None = None, code_kind: str | None = None) -> pd.DataFrame:
         """Units joined to their codings and codes: one row per (unit, code, coder).
 
-        ``kind`` keeps only ``"element"`` or ``"theme"`` codes. Columns: the unit's columns, then
+        ``code_kind`` keeps only ``"element"`` or ``"theme"`` codes. Columns: the unit's columns, then
         ``code_id, coder, memo, code_label, code_kind, element, code_dimension``.
         """
-        codes = self.codes[["code_id", "label", "kind", "element", "dimension"]].rename(
-            columns={"label": "code_label", "kind": "code_kind", "dimension": "code_dimension"}
+        codes = self.codes[["code_id", "label", "code_kind", "element", "dimension"]].rename(
+            columns={"label": "code_label", "dimension": "code_dimension"}
         )
         cols = UNIT_COLUMNS + ["code_id", "coder", "memo", "code_label", "code_kind", "element", "code_dimension"]
         if self.positions.unique:
-            return self._coded_units_by_position(codes, coder, kind)[cols]
+            return self._coded_units_by_position(codes, coder, code_kind)[cols]
         codings = self.codings if coder is None else self.coder(coder).codings
         out = codings.merge(self.units, on="unit_id", how="inner", validate="many_to_one").merge(
             codes, on="code_id", how="inner", validate="many_to_one"
         )
-        if kind is not None:
-            out = out[out["code_kind"] == kind]
+        if code_kind is not None:
+            out = out[out["code_kind"] == code_kind]
         order = {u: i for i, u in enumerate(self.units["unit_id"])}
         code_order = {c: i for i, c in enumerate(self.codes["code_id"])}
         out = out.assign(_u=out["unit_id"].map(order), _c=out["code_id"].map(code_order))

@@ -42,7 +42,7 @@ WIDGET_FALLBACK = (
 
 def render(corpus: Corpus, case_id: str, code: str | None, coder: str) -> tuple[pd.DataFrame, Figure]:
     """The retrieved units (citation, code, memo, text) and the case's element-profile figure."""
-    table = analysis.retrieve(corpus, code=None if code in (None, ALL) else code, case=case_id, coder=coder)
+    table = analysis.retrieve(corpus, code=None if code in (None, ALL) else code, case_id=case_id, coder=coder)
     profile = analysis.element_profile(corpus.case(case_id), coder)
     ax = plots.profile_plot(profile, labels=plots.labels(corpus))
     return table[["citation", "code_id", "memo", "text"]], ax.get_figure(root=True)  # type: ignore[return-value]
@@ -52,7 +52,7 @@ def code_options(corpus: Corpus) -> list[tuple[str, str]]:
     """Dropdown options: every element, then every theme, as (label, code id)."""
     options = [(ALL, ALL)]
     for row in corpus.codes.itertuples(index=False):
-        prefix = "element" if row.kind == "element" else "theme"
+        prefix = "element" if row.code_kind == "element" else "theme"
         options.append((f"{prefix}: {row.label}", row.code_id))
     return options
 
@@ -111,12 +111,12 @@ def explorer_data(corpus: Corpus, coders: Iterable[str] | None = None) -> dict[s
     """The data :func:`static_explorer` embeds, as plain lists and dicts.
 
     - ``rows[case][coder][code]``: ``[unit_id, code_id, memo]`` for each row of
-      ``analysis.retrieve(corpus, code=code, case=case, coder=coder, kinds=analysis.EVIDENCE_KINDS)``,
+      ``analysis.retrieve(corpus, code=code, case_id=case, coder=coder, kinds=analysis.EVIDENCE_KINDS)``,
       in its order (selections without rows are left out);
     - ``units[unit_id]``: ``[citation, text]`` of every unit a row names;
     - ``profile[case][coder]``: the ``units`` of ``analysis.element_profile`` per element, in the
       order of ``elements``;
-    - ``cases``, ``codes`` (elements, then themes: ``[id, label, kind, dimension]``), ``coders``
+    - ``cases``, ``codes`` (elements, then themes: ``[id, label, code_kind, dimension]``), ``coders``
       (``[id, label, description]``), ``palette`` (``[dimension, colour]``), ``other_colour`` and
       ``default_coder``.
 
@@ -157,7 +157,7 @@ def explorer_data(corpus: Corpus, coders: Iterable[str] | None = None) -> dict[s
             profile[case][coder] = [int(counts.loc[(case, e)]) for e in corpus.elements]
     return {
         "cases": [[c, str(s)] for c, s in zip(corpus.case_ids, corpus.cases["short_name"])],
-        "codes": [[c, str(codes.at[c, "label"]), str(codes.at[c, "kind"]), dimension[c]] for c in order],
+        "codes": [[c, str(codes.at[c, "label"]), str(codes.at[c, "code_kind"]), dimension[c]] for c in order],
         "coders": [
             [c, _coder_label(c, str(registry.at[c, "kind"])), str(registry.at[c, "description"])] for c in coders
         ],

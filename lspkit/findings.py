@@ -121,14 +121,14 @@ def theme_findings(meta: pd.DataFrame, names: Mapping[str, str], top: int = 3) -
         )
     )
     shared = everywhere.sort_values("total_units", ascending=False, kind="stable").head(top)
-    for theme_id, r in shared.iterrows():
+    for code_id, r in shared.iterrows():
         counts = r[cases].astype(int)
         lead = counts.idxmax()
         rows.append(
             (
                 f"{r['label']} rests on {int(r['total_units'])} units in all; {names[lead]} gives it "
                 f"{int(counts[lead])} of them.",
-                str(theme_id),
+                str(code_id),
             )
         )
     for case_id in cases:
@@ -136,9 +136,9 @@ def theme_findings(meta: pd.DataFrame, names: Mapping[str, str], top: int = 3) -
         if len(own) and k > 1:
             rows.append((f"Only {names[case_id]}: {', '.join(own['label'])}.", "theme meta-matrix"))
     some = meta[(meta["n_cases"] > 1) & (meta["n_cases"] < k)]
-    for theme_id, r in some.iterrows():
+    for code_id, r in some.iterrows():
         present = [names[c] for c in cases if r[c] > 0]
-        rows.append((f"{r['label']} appears in {len(present)} of the {k} cases: {', '.join(present)}.", str(theme_id)))
+        rows.append((f"{r['label']} appears in {len(present)} of the {k} cases: {', '.join(present)}.", str(code_id)))
     return _frame(rows)
 
 

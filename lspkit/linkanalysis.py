@@ -351,15 +351,15 @@ def link_meta_matrix(
 ) -> pd.DataFrame:
     """Which kinds of link recur in which cases: one row per kind of link, one column per case.
 
-    A kind of link is its ``by`` fields (element pair and relation by default). Each case's cell
-    holds the citations of its links of that kind (one line each, ``""`` where it has none);
+    A kind of link (column ``link``, as a label) is its ``by`` fields (element pair and relation by
+    default). Each case's cell holds the citations of its links of that kind (one line each, ``""`` where it has none);
     ``cases`` counts the cases with at least one, ``links`` the links in all. Sorted by ``cases``,
     then ``links``, most recurrent first. ``cross=True`` (default) keeps cross-dimension links.
     """
     links = _links(corpus, coder, cross)
     by = list(by)
     if links.empty:
-        empty = pd.DataFrame(columns=["kind", *by, "cases", "links", *corpus.case_ids])
+        empty = pd.DataFrame(columns=["link", *by, "cases", "links", *corpus.case_ids])
         empty.attrs["empty"] = f"No links: coder {coder!r} has recorded none of this kind."
         return empty
     rows = []
@@ -367,15 +367,15 @@ def link_meta_matrix(
         key = key if isinstance(key, tuple) else (key,)
         row = dict(zip(by, key))
         direction = "mutual" if (group["direction"] == "mutual").all() else "one-way"
-        kind = link_label(row.get("source", ""), row.get("target", ""), direction)
+        link = link_label(row.get("source", ""), row.get("target", ""), direction)
         if "relation" in row:
-            kind += f" ({row['relation']})"
-        row.update(kind=kind, cases=group["case_id"].nunique(), links=len(group))
+            link += f" ({row['relation']})"
+        row.update(link=link, cases=group["case_id"].nunique(), links=len(group))
         for case_id in corpus.case_ids:
             row[case_id] = "\n".join(group.loc[group["case_id"] == case_id, "citation"])
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=["kind", *by, "cases", "links", *corpus.case_ids])
-    return frame.sort_values(["cases", "links", "kind"], ascending=[False, False, True], kind="stable").reset_index(
+    frame = pd.DataFrame(rows, columns=["link", *by, "cases", "links", *corpus.case_ids])
+    return frame.sort_values(["cases", "links", "link"], ascending=[False, False, True], kind="stable").reset_index(
         drop=True
     )
 
@@ -391,7 +391,7 @@ def one_sided(corpus: Corpus, coder: str = "researcher", *, kinds: Sequence[str]
     corpus.check_coder(coder)
     codes = corpus.codes.set_index("code_id")
     codings = corpus.codings[corpus.codings["coder"] == coder]
-    codings = codings[codings["code_id"].map(codes["kind"]).eq("element")]
+    codings = codings[codings["code_id"].map(codes["code_kind"]).eq("element")]
     dims = codings["code_id"].map(codes["dimension"])
     linked = {u for ids in _links(corpus, coder, cross=True)["unit_ids"] for u in ids}
     units = corpus.units.set_index("unit_id")
@@ -427,7 +427,7 @@ def one_sided(corpus: Corpus, coder: str = "researcher", *, kinds: Sequence[str]
 def retrieve_links(
     corpus: Corpus,
     *,
-    case: str | None = None,
+    case_id: str | None = None,
     source: str | None = None,
     target: str | None = None,
     relation: str | None = None,
@@ -443,9 +443,9 @@ def retrieve_links(
     paragraph of the cell.
     """
     links = _links(corpus, coder, cross)
-    if case is not None:
-        corpus.check_case(case)
-        links = links[links["case_id"] == case]
+    if case_id is not None:
+        corpus.check_case(case_id)
+        links = links[links["case_id"] == case_id]
     elements = set(corpus.elements)
     for name, value in (("source", source), ("target", target)):
         if value is not None and value not in elements:

@@ -129,7 +129,7 @@ def check_links(
     boilerplate = set(units.loc[units["boilerplate"].astype(bool), "unit_id"])
     order = {u: i for i, u in enumerate(units["unit_id"])}
     citation = dict(zip(units["unit_id"], units["citation"]))
-    elements = codes[codes["kind"] == "element"]
+    elements = codes[codes["code_kind"] == "element"]
     dimension = dict(zip(elements["code_id"], elements["dimension"]))
     coder_kind = dict(zip(coders["coder"], coders["kind"]))
     seen_ids: dict[tuple[str, str], str] = {}

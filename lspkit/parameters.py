@@ -171,3 +171,27 @@ def injected_source(parameters: Mapping[str, Any]) -> str:
     if assigned != dict(parameters) or list(assigned) != list(parameters):
         raise ParameterError([Problem("notebook parameters", "", "would not reach the notebook unchanged", PLAIN_HINT)])
     return source
+
+
+def renamed(old_name: str, old_value: Any, new_name: str, new_value: Any) -> Any:
+    """The value of a renamed notebook parameter: the new one's, unless the deprecated old name was
+    given (not ``None``), in which case its value, with a ``FutureWarning`` naming both.
+
+    >>> renamed("lsp", None, "case_id", "bolton")
+    'bolton'
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     renamed("lsp", "hammersmith-and-fulham", "case_id", "bolton"), str(caught[0].message)
+    ('hammersmith-and-fulham', "parameter 'lsp' is deprecated: use 'case_id' (it was given, so it is used)")
+    """
+    if old_value is None:
+        return new_value
+    import warnings
+
+    warnings.warn(
+        f"parameter {old_name!r} is deprecated: use {new_name!r} (it was given, so it is used)",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return old_value

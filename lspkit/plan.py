@@ -12,7 +12,7 @@ Example:
     >>> jobs, refused = plan(["bolton"], {"bolton": "Bolton Vision Partnership"}, notebooks=["case_profile"],
     ...                      notebooks_dir=Workbook.find().notebooks)
     >>> [(j.name, j.parameters, j.title) for j in jobs]
-    [('case_profile-bolton', {'lsp': 'bolton'}, 'Bolton Vision Partnership')]
+    [('case_profile-bolton', {'case_id': 'bolton'}, 'Bolton Vision Partnership')]
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def declared_parameters(path: Path) -> list[str]:
     """Names assigned in the notebook's cell tagged ``parameters`` (read by ``papermill.inspect_notebook``).
 
     >>> declared_parameters(Workbook.find().notebooks / "case_profile.ipynb")
-    ['lsp', 'coder', 'data_dir']
+    ['case_id', 'coder', 'data_dir', 'lsp']
     """
     import papermill
 
@@ -89,7 +89,7 @@ def page_info(path: Path) -> dict[str, Any]:
     once per case, ``per_case``: the parameter that takes the case id.
 
     >>> page_info(Workbook.find().notebooks / "case_profile.ipynb")["per_case"]
-    'lsp'
+    'case_id'
     """
     nb = json.loads(path.read_text(encoding="utf-8"))
     info = nb.get("metadata", {}).get("lspkit")
@@ -151,7 +151,7 @@ def load_parameters_file(path: str | Path) -> dict[str, dict[str, Any]]:
 def plan(
     case_ids: list[str],
     partnerships: Mapping[str, str],
-    lsps: Iterable[str] | None = None,
+    cases: Iterable[str] | None = None,
     parameters: Mapping[str, Mapping[str, Any]] | None = None,
     notebooks: Iterable[str] | None = None,
     notebooks_dir: Path | None = None,
@@ -193,6 +193,7 @@ def plan(
     declared = {n: declared_parameters(notebooks_dir / f"{n}.ipynb") for n in selected}
     pages = {n: page_info(notebooks_dir / f"{n}.ipynb") for n in selected}
     per_case = {n: p["per_case"] for n, p in pages.items() if p.get("per_case")}
+    parameters = _apply_aliases(parameters, {n: p.get("aliases") or {} for n, p in pages.items()})
     for scope, values in parameters.items():
         for key in values:
             if key in (per_case.values() if scope == "all" else [per_case.get(scope)]):
@@ -201,7 +202,7 @@ def plan(
                         "parameters",
                         scope,
                         f"{key!r} is set per case by the runner",
-                        "use --lsp CASE (repeatable) instead",
+                        "use --case CASE (repeatable) instead",
                     )
                 )
             elif scope == "all" and not any(key in d for d in declared.values()):
@@ -226,19 +227,19 @@ def plan(
         raise ParameterError(problems)
 
     refused: list[Outcome] = []
-    if lsps:
+    if cases:
         chosen = []
-        for lsp in lsps:
-            if lsp in case_ids:
-                if lsp not in chosen:
-                    chosen.append(lsp)
+        for case in cases:
+            if case in case_ids:
+                if case not in chosen:
+                    chosen.append(case)
             else:
                 for name in [n for n in selected if n in per_case] or ["run"]:
                     refused.append(
                         Outcome(
-                            f"{name}-{lsp}" if CASE_ID_RE.match(lsp) else name,
+                            f"{name}-{case}" if CASE_ID_RE.match(case) else name,
                             "refused",
-                            detail=f"unknown case id {lsp!r}; valid ids: {', '.join(case_ids)}",
+                            detail=f"unknown case id {case!r}; valid ids: {', '.join(case_ids)}",
                         )
                     )
     else:
@@ -270,6 +271,36 @@ def plan(
         else:
             jobs.append(Job(name, name, params_for(name), page["title"], page["description"], page["group"]))
     return jobs, refused
+
+
+def _apply_aliases(
+    parameters: Mapping[str, Mapping[str, Any]], aliases: Mapping[str, Mapping[str, str]]
+) -> dict[str, dict[str, Any]]:
+    """Rename deprecated parameter names (a notebook's ``metadata.lspkit.aliases``: old -> new), with a
+    ``FutureWarning`` for each, so a renamed parameter keeps working under its old name.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     _apply_aliases({"all": {"lsp": "bolton"}}, {"case_profile": {"lsp": "case_id"}})
+    {'all': {'case_id': 'bolton'}}
+    """
+    import warnings
+
+    out: dict[str, dict[str, Any]] = {}
+    for scope, values in parameters.items():
+        table: dict[str, str] = {}
+        for name, names in aliases.items():
+            if scope in ("all", name):
+                table.update(names)
+        out[scope] = {}
+        for key, value in values.items():
+            if key in table:
+                warnings.warn(
+                    f"parameters {scope}: {key!r} is deprecated, use {table[key]!r}", FutureWarning, stacklevel=3
+                )
+            out[scope][table.get(key, key)] = value
+    return out
 
 
 def _file_digest(path: Path) -> str:

@@ -259,7 +259,7 @@ def theme_dot_matrix(
     """Themes × cases from :func:`~lspkit.analysis.theme_presence`: a dot where a theme occurs,
     its area proportional to the number of units, its colour the theme's dimension. Past
     ``MAX_LABELLED`` cases each occurrence is a thin tick instead, so gaps show where a theme is absent."""
-    themes = list(dict.fromkeys(presence["theme_id"].astype(str)))
+    themes = list(dict.fromkeys(presence["code_id"].astype(str)))
     cases = list(dict.fromkeys(presence["case_id"].astype(str)))
     with _style():
         if ax is None:
@@ -269,8 +269,8 @@ def theme_dot_matrix(
         cpos = {c: i for i, c in enumerate(cases)}
         shown = presence[presence["units"] > 0]
         x = shown["case_id"].astype(str).map(cpos).to_numpy()
-        y = shown["theme_id"].astype(str).map(tpos).to_numpy()
-        c = [(colours or {}).get(t, PALETTE["transformational"]) for t in shown["theme_id"].astype(str)]
+        y = shown["code_id"].astype(str).map(tpos).to_numpy()
+        c = [(colours or {}).get(t, PALETTE["transformational"]) for t in shown["code_id"].astype(str)]
         if dense:  # dots would be specks: a tick per case where the theme occurs, gaps where it does not
             ax.scatter(x, y, s=120, c=c, marker="|", linewidths=0.6, zorder=3)
             ax.set_xticks([])

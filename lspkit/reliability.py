@@ -35,7 +35,7 @@ Example:
     >>> from lspkit import load_corpus
     >>> table = reliability(load_corpus(), ["structure", "auto"])
     >>> table.columns.tolist()[:5]
-    ['code_id', 'label', 'kind', 'coders', 'n_units']
+    ['code_id', 'label', 'code_kind', 'coders', 'n_units']
     >>> table["code_id"].iloc[-1]
     'all elements'
 """
@@ -72,7 +72,7 @@ ALPHA_ACCEPT, ALPHA_TENTATIVE = 0.800, 0.667
 RELIABILITY_COLUMNS = [
     "code_id",
     "label",
-    "kind",
+    "code_kind",
     "coders",
     "n_units",
     "decisions",
@@ -436,7 +436,7 @@ def _check_kinds(kinds: Sequence[str]) -> list[str]:
     return list(kinds)
 
 
-def _check_coders(corpus: Corpus, coders: Sequence[str], kind: str) -> list[str]:
+def _check_coders(corpus: Corpus, coders: Sequence[str], code_kind: str) -> list[str]:
     coders = _coder_list(corpus, coders)
     if len(coders) < 2:
         raise LspkitError(
@@ -451,10 +451,12 @@ def _check_coders(corpus: Corpus, coders: Sequence[str], kind: str) -> list[str]
         )
     for coder in coders:
         corpus.check_coder(coder)
-    if kind not in ("element", "theme"):
-        raise LspkitError([Problem("parameter kind", "", f"unknown code kind {kind!r}", "use 'element' or 'theme'")])
+    if code_kind not in ("element", "theme"):
+        raise LspkitError(
+            [Problem("parameter code_kind", "", f"unknown code kind {code_kind!r}", "use 'element' or 'theme'")]
+        )
     derived = corpus.derived_coders
-    if kind == "theme":
+    if code_kind == "theme":
         bad = [c for c in coders if c in derived]
         if bad:
             raise LspkitError(
@@ -524,11 +526,11 @@ class _Decisions(NamedTuple):
         return self.values.transpose(2, 1, 0).reshape(len(self.coders), -1)
 
 
-def _decision_array(corpus: Corpus, coders: list[str], kind: CodeKind, kinds: Sequence[str]) -> _Decisions:
+def _decision_array(corpus: Corpus, coders: list[str], code_kind: CodeKind, kinds: Sequence[str]) -> _Decisions:
     """The decisions on the units at least two of ``coders`` cover (``coders`` already checked)."""
     cover = coverage_matrix(corpus, coders, kinds=kinds)
     cover = cover[cover.sum(axis=1) >= 2]
-    codes = corpus.codes.loc[corpus.codes["kind"] == kind, "code_id"].tolist()
+    codes = corpus.codes.loc[corpus.codes["code_kind"] == code_kind, "code_id"].tolist()
     coded = corpus.codings[corpus.codings["coder"].isin(coders) & corpus.codings["code_id"].isin(codes)]
     n_units, n_codes, n_coders = len(cover), len(codes), len(coders)
     # values[unit, code, coder]: NaN where the coder does not cover the unit, else 0, then 1 where coded
@@ -545,7 +547,7 @@ def _decision_array(corpus: Corpus, coders: list[str], kind: CodeKind, kinds: Se
 
 
 def decisions(
-    corpus: Corpus, coders: Sequence[str], *, kind: CodeKind = "element", kinds: Sequence[str] = EVIDENCE_KINDS
+    corpus: Corpus, coders: Sequence[str], *, code_kind: CodeKind = "element", kinds: Sequence[str] = EVIDENCE_KINDS
 ) -> pd.DataFrame:
     """Every coder's yes/no decision per unit and code: a tidy long frame, one row per unit, code and coder.
 
@@ -553,7 +555,7 @@ def decisions(
     code, 0.0 where it covers the unit but did not, and NaN where it does not cover the unit (see
     "Which units each coder covers" above). The units are those at least two of the coders cover
     (the ``compared`` units of :func:`units_compared`), in document order; then the codes of
-    ``kind`` in codebook order; then the coders in the order given. The ``*_long`` coefficients
+    ``code_kind`` in codebook order; then the coders in the order given. The ``*_long`` coefficients
     take this frame; :func:`reliability` computes the same figures from the same decisions.
 
     >>> from lspkit import load_corpus
@@ -565,8 +567,8 @@ def decisions(
     >>> krippendorff_alpha_long(d[d["code_id"] == "goals"]) == float(table.loc["goals", "alpha"])
     True
     """
-    coders = _check_coders(corpus, coders, kind)
-    return _long(_decision_array(corpus, coders, kind, kinds))
+    coders = _check_coders(corpus, coders, code_kind)
+    return _long(_decision_array(corpus, coders, code_kind, kinds))
 
 
 def _long(d: _Decisions) -> pd.DataFrame:
@@ -737,13 +739,13 @@ def cohen_kappa_long(
 # -- the tables ------------------------------------------------------------------------------------
 
 
-def _row(code_id: str, label: str, kind: str, coders: list[str], matrix: np.ndarray, n_units: int) -> dict:
+def _row(code_id: str, label: str, code_kind: str, coders: list[str], matrix: np.ndarray, n_units: int) -> dict:
     """One table row from a coders × items matrix of 0/1/NaN."""
     matrix = _pairable(matrix)
     row = {
         "code_id": code_id,
         "label": label,
-        "kind": kind,
+        "code_kind": code_kind,
         "coders": ", ".join(coders),
         "n_units": n_units,
         "decisions": int(matrix.shape[1]),
@@ -773,12 +775,12 @@ def reliability(
     corpus: Corpus,
     coders: Sequence[str] = ("researcher", "structure"),
     *,
-    kind: CodeKind = "element",
+    code_kind: CodeKind = "element",
     kinds: Sequence[str] = EVIDENCE_KINDS,
 ) -> pd.DataFrame:
     """Agreement between coders per code of one kind, and overall: one row per code plus a pooled row.
 
-    Columns: ``code_id, label, kind, coders, n_units`` (units at least two of the coders cover),
+    Columns: ``code_id, label, code_kind, coders, n_units`` (units at least two of the coders cover),
     ``decisions`` (yes/no items the figures rest on: ``n_units`` for a code, units × codes for the
     pooled row), the two-by-two counts ``both, only_a, only_b, neither`` (first coder a, second b;
     empty for more than two coders), ``percent_agreement`` (0-100), ``kappa`` (Cohen's, two coders
@@ -797,14 +799,15 @@ def reliability(
     >>> int(t.loc["goals", "n_units"]) == int(t.loc["all elements", "n_units"])
     True
     """
-    coders = _check_coders(corpus, coders, kind)
-    d = _decision_array(corpus, coders, kind, kinds)
-    labels = corpus.codes.loc[corpus.codes["kind"] == kind, "label"].tolist()  # in the order of d.codes
+    coders = _check_coders(corpus, coders, code_kind)
+    d = _decision_array(corpus, coders, code_kind, kinds)
+    labels = corpus.codes.loc[corpus.codes["code_kind"] == code_kind, "label"].tolist()  # in the order of d.codes
     n_units = len(d.units)
     rows = [
-        _row(code, label, kind, coders, d.matrix(i), n_units) for i, (code, label) in enumerate(zip(d.codes, labels))
+        _row(code, label, code_kind, coders, d.matrix(i), n_units)
+        for i, (code, label) in enumerate(zip(d.codes, labels))
     ]
-    rows.append(_row(f"all {kind}s", f"All {kind}s, pooled", kind, coders, d.pooled(), n_units))
+    rows.append(_row(f"all {code_kind}s", f"All {code_kind}s, pooled", code_kind, coders, d.pooled(), n_units))
     out = pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
     for col in ("both", "only_a", "only_b", "neither"):
         out[col] = out[col].astype("Int64")
@@ -817,7 +820,7 @@ def disagreements(
     corpus: Corpus,
     coders: Sequence[str] = ("researcher", "structure"),
     *,
-    kind: CodeKind = "element",
+    code_kind: CodeKind = "element",
     kinds: Sequence[str] = EVIDENCE_KINDS,
 ) -> pd.DataFrame:
     """The unit-code decisions the coders disagree on, with the unit's citation and text.
@@ -831,8 +834,8 @@ def disagreements(
     >>> d.columns.tolist()[:4]
     ['case_id', 'unit_id', 'citation', 'code_id']
     """
-    coders = _check_coders(corpus, coders, kind)
-    long = decisions(corpus, coders, kind=kind, kinds=kinds).dropna(subset=["value"])
+    coders = _check_coders(corpus, coders, code_kind)
+    long = decisions(corpus, coders, code_kind=code_kind, kinds=kinds).dropna(subset=["value"])
     grouped = long.groupby(["unit_id", "code_id"], sort=False)["value"].agg(["min", "max"])
     split = grouped[(grouped["min"] == 0) & (grouped["max"] == 1)].index
     if len(split) == 0:
@@ -924,7 +927,7 @@ def findings(table: pd.DataFrame) -> pd.DataFrame:
     pooled = table.iloc[-1]
     codes = table.iloc[:-1]
     coders = pooled["coders"].split(", ")
-    kind = pooled["kind"]
+    kind = pooled["code_kind"]
     out = []
 
     def fmt(x: float) -> str:
@@ -1010,4 +1013,4 @@ def theme_reliability(corpus: Corpus, coders: Sequence[str], *, kinds: Sequence[
             "themes to fill this table."
         )
         return empty
-    return reliability(corpus, coders, kind="theme", kinds=kinds)
+    return reliability(corpus, coders, code_kind="theme", kinds=kinds)

@@ -15,7 +15,7 @@ index). Here:
 Example (shell)::
 
     lspkit run                          # every notebook, every case; unchanged ones are skipped
-    lspkit run --lsp bolton --force     # one LSP's profile (plus the cross-case pages), re-run
+    lspkit run --case bolton --force    # one LSP's profile (plus the cross-case pages), re-run
     lspkit references                   # refresh the nbval references from the current data
 """
 
@@ -76,7 +76,7 @@ def execute_notebook(
 def reference_path(case_id: str, workbook: Workbook | None = None, notebook: str = "case_profile") -> Path:
     """Where the reference of a per-case notebook for one case lives; the id is checked first."""
     if not CASE_ID_RE.match(case_id):
-        raise ParameterError([Problem("parameter lsp", "", f"{case_id!r} is not a case id")])
+        raise ParameterError([Problem("parameter case_id", "", f"{case_id!r} is not a case id")])
     return (workbook or Workbook.find()).references / f"{notebook}-{case_id}.ipynb"
 
 
@@ -166,7 +166,7 @@ def _progress(total: int, enabled: bool):
 
 
 def run_batch(
-    lsps: Iterable[str] | None = None,
+    cases: Iterable[str] | None = None,
     data_dir: str | Path | None = None,
     outputs: str | Path | None = None,
     parameters: Mapping[str, Mapping[str, Any]] | None = None,
@@ -222,7 +222,7 @@ def run_batch(
             explicit_data,
             outputs,
             notebooks_dir,
-            lsps,
+            cases,
             parameters,
             notebooks,
             jobs,
@@ -298,7 +298,7 @@ def _run_locked(
     explicit_data: bool,
     outputs: Path,
     notebooks_dir: Path,
-    lsps: Iterable[str] | None,
+    cases: Iterable[str] | None,
     parameters: Mapping[str, Mapping[str, Any]],
     notebooks: Iterable[str] | None,
     jobs: int | None,
@@ -312,7 +312,7 @@ def _run_locked(
 ) -> RunResult:
     partnerships = dict(zip(corpus.cases["case_id"], corpus.cases["partnership"]))
     planned, refused = plan(
-        corpus.case_ids, partnerships, lsps, parameters, notebooks, notebooks_dir, data_dir if explicit_data else None
+        corpus.case_ids, partnerships, cases, parameters, notebooks, notebooks_dir, data_dir if explicit_data else None
     )
 
     manifest = read_manifest(outputs)

@@ -35,14 +35,14 @@ REMOVE_OUTPUT_TAGS = {"remove-output"}
 
 def run_with(nb: Any) -> str:
     r"""The parameters a notebook ran with, as one line: its ``parameters`` cell's defaults overridden
-    by papermill's injected values (``lsp = 'bolton', coder = 'researcher'``); empty if it has none.
+    by papermill's injected values (``case_id = 'bolton', coder = 'researcher'``); empty if it has none.
 
     >>> import nbformat
-    >>> cells = [nbformat.v4.new_code_cell("lsp = 'x'  # a case\ncoder = 'a'", metadata={"tags": ["parameters"]}),
-    ...          nbformat.v4.new_code_cell("# Parameters\nlsp = 'bolton'\n",
+    >>> cells = [nbformat.v4.new_code_cell("case_id = 'x'  # a case\ncoder = 'a'", metadata={"tags": ["parameters"]}),
+    ...          nbformat.v4.new_code_cell("# Parameters\ncase_id = 'bolton'\n",
     ...                                    metadata={"tags": ["injected-parameters"]})]
     >>> run_with(nbformat.v4.new_notebook(cells=cells))
-    "lsp = 'bolton', coder = 'a'"
+    "case_id = 'bolton', coder = 'a'"
     """
     import ast
 
@@ -57,7 +57,9 @@ def run_with(nb: Any) -> str:
                         and isinstance(node.targets[0], ast.Name)
                     ):
                         values[node.targets[0].id] = ast.unparse(node.value)
-    return ", ".join(f"{k} = {v}" for k, v in values.items())
+    meta = nb.metadata.get("lspkit") or {}
+    former = set(meta.get("aliases") or {}) | set(meta.get("deprecated") or [])  # shown only when given
+    return ", ".join(f"{k} = {v}" for k, v in values.items() if not (k in former and v == "None"))
 
 
 def exporter():

@@ -81,7 +81,7 @@ def test_case_code_matrix_and_normalisation(tiny):
     assert A.case_code_matrix(tiny, normalise="column").loc["a", "steering"] == pytest.approx(1 / 2)
     # share of the case's evidence units (b has p04, p05, lp1; the question is not evidence)
     assert A.case_code_matrix(tiny, normalise="case_units").loc["b", "standards"] == pytest.approx(1 / 3)
-    themes = A.case_code_matrix(tiny, kind="theme")
+    themes = A.case_code_matrix(tiny, code_kind="theme")
     assert themes.loc["a", "joint_appointments"] == 1 and themes.loc["b", "mainstream_budgets"] == 1
     with pytest.raises(LspkitError, match="unknown option 'rows'"):
         A.case_code_matrix(tiny, normalise="rows")
@@ -124,7 +124,7 @@ def test_cooccurrence_and_interdependence(tiny):
     assert pairs.loc[("staff_skills", "systems"), "link"] == "transformational-transactional"
     assert pairs.loc[("steering", "standards"), "link"] == "within transactional"
     assert len(pairs) == 2
-    everything = A.cooccurrence(tiny, kind="all").set_index(["code_a", "code_b"])
+    everything = A.cooccurrence(tiny, code_kind="all").set_index(["code_a", "code_b"])
     assert everything.loc[("staff_skills", "joint_appointments"), "link"] == "theme"
     links = A.interdependence(tiny)
     assert links["unit_id"].tolist() == ["a.p06"]
@@ -139,7 +139,7 @@ def test_retrieve_by_code_case_and_coder(tiny):
     assert got["unit_id"].tolist() == ["a.p07", "b.p04"]  # the nested theme mainstream_budgets comes along
     assert A.retrieve(tiny, code="pooled_resources", coder="researcher",
                       include_subthemes=False)["unit_id"].tolist() == ["a.p07"]
-    assert A.retrieve(tiny, case="b", coder="structure")["citation"].tolist() == ["B b.p04", "B b.p05"]
+    assert A.retrieve(tiny, case_id="b", coder="structure")["citation"].tolist() == ["B b.p04", "B b.p05"]
     with pytest.raises(LspkitError, match="unknown code 'nonsense'"):
         A.retrieve(tiny, code="nonsense")
     # evidence units by default, as every analysis; the closing questions only when asked for
@@ -155,31 +155,9 @@ def test_every_matrix_cell_is_the_number_of_units_retrieve_lists(corpus):
         matrix = A.case_code_matrix(corpus, coder)
         for case_id in corpus.case_ids:
             for element in corpus.elements:
-                rows = A.retrieve(corpus, code=element, case=case_id, coder=coder, kinds=A.EVIDENCE_KINDS)
+                rows = A.retrieve(corpus, code=element, case_id=case_id, coder=coder, kinds=A.EVIDENCE_KINDS)
                 assert rows["unit_id"].is_unique and set(rows["code_id"]) <= {element}
                 assert len(rows) == matrix.loc[case_id, element], (coder, case_id, element)
-
-
-def test_cohen_kappa_worked_example():
-    # The standard worked example (Wikipedia, "Cohen's kappa"): 50 proposals, both yes 20, A yes B no 5,
-    # A no B yes 10, both no 15: p_o = 0.7, p_e = 0.5, kappa = 0.4.
-    a = [1] * 20 + [1] * 5 + [0] * 10 + [0] * 15
-    b = [1] * 20 + [0] * 5 + [1] * 10 + [0] * 15
-    assert A.cohen_kappa(a, b) == pytest.approx(0.4)
-    assert math.isnan(A.cohen_kappa([0, 0], [0, 0]))
-
-
-def test_agreement_per_element(tiny):
-    ag = A.agreement(tiny, "structure", "researcher").set_index("element")
-    assert (ag["n_units"] == 5).all()  # the five units both coders gave an element
-    assert ag.loc["goals", "kappa"] == pytest.approx(1.0)
-    # steering: structure {b.p04, b.p05}, researcher {b.p04}: p_o = .8, p_e = .4*.2 + .6*.8 = .56
-    assert ag.loc["steering", ["both", "only_a", "only_b", "neither"]].tolist() == [1, 1, 0, 3]
-    assert ag.loc["steering", "kappa"] == pytest.approx((0.8 - 0.56) / (1 - 0.56))
-    assert ag.loc["standards", "kappa"] == pytest.approx(0.0)
-    assert np.isnan(ag.loc["synergies", "kappa"])
-    assert ag.loc["all elements", "decisions"] == 35
-    assert ag.loc["all elements", "percent_agreement"] == pytest.approx(100 * 32 / 35)
 
 
 def test_departures(tiny):

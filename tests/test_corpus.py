@@ -16,7 +16,7 @@ from .conftest import CASES, DATA
 def test_tables_have_the_documented_columns(corpus):
     assert {"unit_id", "case_id", "kind", "para", "section", "heading", "dimension", "boilerplate", "text",
             "start", "end"} <= set(corpus.units.columns)
-    assert {"code_id", "label", "kind", "element", "dimension", "parent", "definition"} <= set(corpus.codes.columns)
+    assert {"code_id", "label", "code_kind", "element", "dimension", "parent", "definition"} <= set(corpus.codes.columns)
     assert list(corpus.codings.columns) == ["unit_id", "code_id", "coder", "memo"]
     assert corpus.case_ids == CASES
     assert corpus.units["unit_id"].is_unique
@@ -39,8 +39,8 @@ def test_themes_inherit_element_and_dimension_from_their_parents(corpus):
     assert codes.loc["mainstream_budgets", "element"] == "steering"
     assert codes.loc["mainstream_budgets", "dimension"] == "transactional"
     assert "interdependence" not in codes.index  # retired: link data (data/links/) record such ties
-    assert (corpus.codes["kind"] == "element").sum() == 7
-    assert (corpus.codes["kind"] == "theme").sum() >= 10
+    assert (corpus.codes["code_kind"] == "element").sum() == 7
+    assert (corpus.codes["code_kind"] == "theme").sum() >= 10
 
 
 def test_citations(corpus):
@@ -76,10 +76,10 @@ def test_selectors(corpus):
     assert set(bolton.codings["unit_id"].str.split(".").str[0]) == {"bolton"}
     researcher = corpus.coder("researcher")
     assert set(researcher.codings["coder"]) == {"researcher"}
-    joined = bolton.coded_units(coder="researcher", kind="theme")
+    joined = bolton.coded_units(coder="researcher", code_kind="theme")
     assert set(joined["code_kind"]) == {"theme"}
     assert {"citation", "text", "code_label", "memo"} <= set(joined.columns)
-    assert len(joined) == len(bolton.codings.merge(corpus.codes[corpus.codes["kind"] == "theme"], on="code_id")
+    assert len(joined) == len(bolton.codings.merge(corpus.codes[corpus.codes["code_kind"] == "theme"], on="code_id")
                               .query("coder == 'researcher'"))
 
 
@@ -131,10 +131,10 @@ def test_coded_units_by_row_position_equals_the_join_on_ids(corpus, coder, kind)
     """The fast path (integer positions) and the plain merge on ids give the same frame."""
     from dataclasses import replace
 
-    fast = corpus.coded_units(coder=coder, kind=kind)
+    fast = corpus.coded_units(coder=coder, code_kind=kind)
     joined = replace(corpus)  # a new corpus whose positions say the ids are not unique: the merge path
     joined.__dict__["positions"] = replace(corpus.positions, unique=False)
-    slow = joined.coded_units(coder=coder, kind=kind)
+    slow = joined.coded_units(coder=coder, code_kind=kind)
     assert len(fast) > 0
     pd.testing.assert_frame_equal(fast, slow)
 

@@ -18,7 +18,7 @@ distributed = pytest.importorskip("distributed")  # part of the test extras; CI 
 
 
 def test_dask_executor_runs_on_a_local_cluster_and_matches_a_local_run(tmp_path, data_copy, capsys):
-    args = ["--notebook", "case_profile", "--lsp", "bolton", "--lsp", "hammersmith-and-fulham", "--no-progress"]
+    args = ["--notebook", "case_profile", "--case", "bolton", "--case", "hammersmith-and-fulham", "--no-progress"]
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         code = main(["--data", str(data_copy), "run", "--outputs", str(tmp_path / "dask"), "--executor", "dask",
@@ -43,7 +43,7 @@ def test_dask_failure_is_isolated(tmp_path, data_copy, capsys):
                                   dashboard_address=None) as cluster:
         code = main(["--data", str(data_copy), "run", "--outputs", str(tmp_path / "out"), "--executor", "dask",
                      "--scheduler", cluster.scheduler_address, "--no-progress", "--notebook", "case_profile",
-                     "--notebook", "coding_overview", "--lsp", "bolton", "--parameters-file", str(params)])
+                     "--notebook", "coding_overview", "--case", "bolton", "--parameters-file", str(params)])
     out = capsys.readouterr().out
     assert code == 1
     assert "case_profile-bolton  ran" in out

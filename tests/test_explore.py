@@ -32,7 +32,7 @@ def rows_of(data: dict, case: str, coder: str, code: str) -> list[tuple[str, str
 
 
 def retrieved(corpus: lspkit.Corpus, case: str, coder: str, code: str) -> list[tuple[str, str, str, str, str]]:
-    table = analysis.retrieve(corpus, code=code, case=case, coder=coder, kinds=analysis.EVIDENCE_KINDS)
+    table = analysis.retrieve(corpus, code=code, case_id=case, coder=coder, kinds=analysis.EVIDENCE_KINDS)
     return list(table[["citation", "unit_id", "code_id", "memo", "text"]].itertuples(index=False, name=None))
 
 

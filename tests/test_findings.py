@@ -33,7 +33,7 @@ def test_balance_findings_name_the_extremes():
 def test_theme_findings():
     meta = pd.DataFrame({"label": ["Layered", "Pooled", "Brand", "Posts"], "a": [3, 11, 0, 1], "b": [8, 2, 2, 1],
                          "c": [4, 1, 0, 0], "n_cases": [3, 3, 1, 2], "total_units": [15, 14, 2, 2]},
-                        index=pd.Index(["lg", "pr", "br", "jp"], name="theme_id"))
+                        index=pd.Index(["lg", "pr", "br", "jp"], name="code_id"))
     got = findings.theme_findings(meta, {"a": "A", "b": "B", "c": "C"}, top=2)["finding"].tolist()
     assert got == ["2 of the 4 themes recur in all 3 cases: Layered, Pooled.",
                    "Layered rests on 15 units in all; B gives it 8 of them.",

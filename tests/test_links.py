@@ -74,9 +74,9 @@ def test_chains_follow_targets_to_sources_and_mutual_links_both_ways(tiny):
 def test_meta_matrix_shows_which_kinds_of_link_recur(tiny):
     meta = L.link_meta_matrix(tiny)
     first = meta.iloc[0]
-    assert first["kind"] == "synergies → steering (enables)" and first["cases"] == 2
+    assert first["link"] == "synergies → steering (enables)" and first["cases"] == 2
     assert (first["a"], first["b"]) == ("A ¶7, learning point 1", "B ¶5")
-    assert meta["kind"].tolist()[1] == "style → standards (enables)"
+    assert meta["link"].tolist()[1] == "style → standards (enables)"
     assert len(meta) == 2  # cross-dimension only by default
 
 
@@ -86,7 +86,7 @@ def test_one_sided_practice_is_the_negative_evidence(tiny):
 
 
 def test_retrieve_links_gives_the_exact_text(tiny):
-    got = L.retrieve_links(tiny, case="a", source="staff_skills")
+    got = L.retrieve_links(tiny, case_id="a", source="staff_skills")
     assert got["link_id"].tolist() == ["a.L01"]
     assert got.loc[0, "text"] == "A ¶6: a.p06 a.p06 a.p06 a.p06\n\nA, learning point 1: a.lp1 a.lp1 a.lp1"
     assert L.retrieve_links(tiny, source="steering", target="synergies", undirected=True)["link_id"].tolist() == [

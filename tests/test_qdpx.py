@@ -899,7 +899,7 @@ def test_add_codes_appends_themes_and_keeps_the_rest_of_the_file(tmp_path, data_
     codes = lspkit.load_corpus(data_copy).codes.set_index("code_id")
     assert codes.loc["trust_reciprocity", "parent"] == "style"
     assert codes.loc["trust_breaks", "parent"] == "trust_reciprocity"
-    assert codes.loc["trust_breaks", "kind"] == "theme"
+    assert codes.loc["trust_breaks", "code_kind"] == "theme"
     assert codes.loc["trust_reciprocity", "definition"] == "Partners rely on each other: 'trust' built over years."
     assert lspkit.validate(data_copy) == []
     again = qdpx.import_qdc(qdc, data_dir=data_copy)  # now only the three differences are left

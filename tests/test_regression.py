@@ -47,7 +47,7 @@ def test_references_exist_for_every_case_and_notebook():
 def test_reference_holds_its_case():
     nb = json.loads((REFERENCES / "case_profile-hammersmith-and-fulham.ipynb").read_text(encoding="utf-8"))
     text = json.dumps(nb["cells"])
-    assert "lsp = \\\"hammersmith-and-fulham\\\"" in text  # the papermill-injected parameter
+    assert "case_id = \\\"hammersmith-and-fulham\\\"" in text  # the papermill-injected parameter
     assert "Hammersmith and Fulham Borough Partnership" in text
 
 

@@ -59,10 +59,6 @@ def test_cohen_kappa_wikipedia_examples():
     assert math.isnan(R.cohen_kappa([], []))
 
 
-def test_cohen_kappa_moved_but_still_importable_from_analysis():
-    assert analysis.cohen_kappa is R.cohen_kappa
-
-
 @pytest.mark.parametrize("level, expected", [("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849),
                                              ("ratio", 0.797)])
 def test_krippendorff_2011_four_observers_with_missing_data(level, expected):
@@ -254,12 +250,12 @@ def test_decisions_with_missing_decisions_agree_with_reliability(make_corpus):
     corpus = make_corpus(units, codings, coders={"ann": "human", "bob": "human", "cat": "imported"})
     for coders in (["ann", "bob", "cat"], ["ann", "cat"]):
         for kind, codes in (("element", corpus.elements), ("theme", corpus.themes)):
-            d = R.decisions(corpus, coders, kind=kind)
+            d = R.decisions(corpus, coders, code_kind=kind)
             # cat coded nothing in case b: missing there, and with ann alone b's units are not compared
             n_units = 7 if len(coders) == 3 else 5
             assert len(d) == n_units * len(codes) * len(coders)
             assert d["value"].isna().sum() == (2 * len(codes) if len(coders) == 3 else 0)
-            _agree(d, R.reliability(corpus, coders, kind=kind), codes, f"all {kind}s")
+            _agree(d, R.reliability(corpus, coders, code_kind=kind), codes, f"all {kind}s")
     with pytest.raises(TypeError):
         R.decisions(corpus, ["ann", "bob"], "theme")  # kind and kinds are keywords
     with pytest.raises(LspkitError, match="need at least two coders"):
@@ -309,7 +305,7 @@ def test_unit_universe_with_the_structure_coder_and_a_partial_coder(make_corpus)
     assert table.loc["style", ["both", "only_a", "only_b", "neither"]].tolist() == [0, 2, 0, 1]
     assert table.loc["goals", "kappa"] == pytest.approx(1.0)
     with pytest.raises(LspkitError, match="derived from the headings and gives no themes"):
-        R.reliability(corpus, ["structure", "ann"], kind="theme")
+        R.reliability(corpus, ["structure", "ann"], code_kind="theme")
     with pytest.raises(LspkitError, match="need at least two coders"):
         R.reliability(corpus, ["ann"])
     with pytest.raises(LspkitError, match="unknown coder 'bob'"):
@@ -365,23 +361,6 @@ def test_structure_against_the_machine_baseline_on_the_real_corpus(corpus):
     assert (table["both"] + table["only_a"] + table["only_b"] + table["neither"] == table["decisions"]).all()
 
 
-def test_reliability_agrees_with_analysis_agreement_where_their_universes_coincide(corpus):
-    # analysis.agreement compares the units both coders gave an element; for structure and auto
-    # restricted to those units the two tables must give the same kappa.
-    both = set(corpus.codings.loc[corpus.codings["coder"] == "structure", "unit_id"])
-    auto_el = corpus.codings[(corpus.codings["coder"] == "auto")
-                             & corpus.codings["code_id"].isin(corpus.elements)]["unit_id"]
-    both &= set(auto_el)
-    sub = corpus.cases_subset(corpus.case_ids)
-    sub = Corpus(sub.cases, sub.units[sub.units["unit_id"].isin(both)].reset_index(drop=True), sub.codes,
-                 sub.codings, sub.coders, sub.codebook, sub.data_dir, sub.raw)
-    old = analysis.agreement(sub, "structure", "auto").set_index("element")
-    new = R.reliability(sub, ["structure", "auto"]).set_index("code_id")
-    for element in corpus.elements:
-        assert new.loc[element, "n_units"] == old.loc[element, "n_units"]
-        assert new.loc[element, "kappa"] == pytest.approx(old.loc[element, "kappa"], nan_ok=True)
-
-
 def test_units_compared_findings_and_themes(corpus):
     counts = R.units_compared(corpus, ["structure", "auto"]).set_index("kind")
     assert counts.loc["learning_point", "structure"] == 0 and counts.loc["learning_point", "compared"] == 0
@@ -410,7 +389,7 @@ def test_findings_name_the_largest_one_sided_differences(make_corpus):
     assert any(f.startswith("Undefined (no variation") and "style" in f for f in said)
     themes = R.theme_reliability(make_corpus(units, codings + [("a.p04", "joint_appointments", "ann")],
                                              coders={"ann": "human", "bob": "human"}), ["ann", "bob"])
-    assert themes["code_id"].iloc[-1] == "all themes" and (themes["kind"] == "theme").all()
+    assert themes["code_id"].iloc[-1] == "all themes" and (themes["code_kind"] == "theme").all()
     assert themes.set_index("code_id").loc["joint_appointments", "only_a"] == 1
 
 

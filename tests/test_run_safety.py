@@ -57,7 +57,7 @@ def test_anything_else_is_refused_naming_the_parameter(value):
 def test_a_payload_string_reaches_the_notebook_as_data(tmp_path, data_copy, capsys):
     pwned = [NOTEBOOKS / "pwned", tmp_path / "pwned", Path.cwd() / "pwned"]
     code = main(["--data", str(data_copy), "run", "--outputs", str(tmp_path / "out"), "--no-progress",
-                 "--notebook", "case_profile", "--lsp", "bolton", "-p", "coder", PAYLOAD])
+                 "--notebook", "case_profile", "--case", "bolton", "-p", "coder", PAYLOAD])
     out = capsys.readouterr().out
     assert code == 1 and "unknown coder" in out  # the notebook saw a (wrong) coder name, nothing more
     assert not any(p.exists() for p in pwned)
@@ -71,7 +71,7 @@ def test_a_payload_string_reaches_the_notebook_as_data(tmp_path, data_copy, caps
 def test_the_python_api_and_a_dask_worker_refuse_non_plain_values(tmp_path, data_copy):
     with pytest.raises(LspkitError, match="binary data"):
         run_batch(data_dir=data_copy, outputs=tmp_path / "out", parameters={"all": {"coder": PAYLOAD.encode()}},
-                  notebooks=["case_profile"], lsps=["bolton"], progress=False)
+                  notebooks=["case_profile"], cases=["bolton"], progress=False)
     with pytest.raises(LspkitError, match="a set"):
         run_batch(data_dir=data_copy, outputs=tmp_path / "out", executor="dask",
                   parameters={"all": {"coder": {PAYLOAD}}}, notebooks=["case_profile"], progress=False)
@@ -85,7 +85,7 @@ def test_the_python_api_and_a_dask_worker_refuse_non_plain_values(tmp_path, data
 
 def test_binary_payload_from_the_command_line_never_runs(tmp_path, data_copy, capsys):
     code = main(["--data", str(data_copy), "run", "--outputs", str(tmp_path / "out"), "--no-progress",
-                 "--notebook", "case_profile", "--lsp", "bolton", "-p", "coder", BINARY])
+                 "--notebook", "case_profile", "--case", "bolton", "-p", "coder", BINARY])
     assert code == 1 and "binary data" in capsys.readouterr().err
     assert not list((tmp_path / "out").glob("*/*.ipynb"))  # nothing ran, nothing failed
 
@@ -161,7 +161,7 @@ def test_a_normal_exit_and_sigterm_leave_no_scratch(tmp_path):
 def test_pages_carry_their_data_version_and_the_index_says_when_they_differ(tmp_path, data_copy):
     out = tmp_path / "out"
     assert main(["--data", str(data_copy), "run", "--outputs", str(out), "--no-progress",
-                 "--notebook", "case_profile", "--lsp", "bolton"]) == 0
+                 "--notebook", "case_profile", "--case", "bolton"]) == 0
     first = lspkit.data_version(data_copy)
     manifest = json.loads((out / "run-manifest.json").read_text(encoding="utf-8"))
     assert manifest["data_version"] == first == manifest["pages"]["case_profile-bolton"]["data_version"]
@@ -203,6 +203,10 @@ def test_errors_say_what_kind_of_input_was_wrong(tmp_path, data_copy):
     from lspkit.runner import execute_notebook
 
     with pytest.raises(RunError, match="unknown coder"):
+        execute_notebook(NOTEBOOKS / "coding_overview.ipynb", tmp_path / "out.ipynb", {"coders": ["nobody", "auto"]})
+    assert not (tmp_path / "out.ipynb").exists()
+    # the former parameter name still reaches the notebook (with a FutureWarning), and is checked there
+    with pytest.raises(RunError, match="unknown coder 'nobody'"):
         execute_notebook(NOTEBOOKS / "coding_overview.ipynb", tmp_path / "out.ipynb", {"coder_a": "nobody"})
     assert not (tmp_path / "out.ipynb").exists()
 

@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from lspkit.cli import main
@@ -28,7 +29,7 @@ def _run(tmp_path: Path, data: Path, *args: str) -> int:
 
 
 def test_path_traversal_case_id_is_refused_before_any_path(tmp_path, data_copy, capsys):
-    code = _run(tmp_path, data_copy, "--notebook", "case_profile", "--lsp", "../../x", "--lsp", "bolton/../..")
+    code = _run(tmp_path, data_copy, "--notebook", "case_profile", "--case", "../../x", "--case", "bolton/../..")
     out = capsys.readouterr()
     assert code == 1
     assert "refused" in out.out and "unknown case id '../../x'" in out.out
@@ -43,20 +44,24 @@ def test_unknown_parameter_is_an_error_naming_it():
     with pytest.raises(LspkitError) as err:
         plan(CASES, {}, parameters={"all": {"codr": "structure"}}, notebooks=["case_profile"])
     assert "codr" in str(err.value)
-    with pytest.raises(LspkitError, match="use --lsp"):
-        plan(CASES, {}, parameters={"case_profile": {"lsp": "bolton"}})
+    with pytest.raises(LspkitError, match="'case_id' is set per case by the runner .use --case"):
+        plan(CASES, {}, parameters={"case_profile": {"case_id": "bolton"}})
+    # the former name is an alias: it warns, then is refused like the new one
+    with pytest.warns(FutureWarning, match="'lsp' is deprecated, use 'case_id'"):
+        with pytest.raises(LspkitError, match="'case_id' is set per case by the runner"):
+            plan(CASES, {}, parameters={"case_profile": {"lsp": "bolton"}})
 
 
 def test_plan_passes_parameters_as_data_to_the_notebooks_that_declare_them():
-    jobs, refused = plan(CASES, {"bolton": "Bolton Vision Partnership"}, lsps=["bolton"],
+    jobs, refused = plan(CASES, {"bolton": "Bolton Vision Partnership"}, cases=["bolton"],
                          parameters={"all": {"coder": "structure"}, "cross_case": {"cases": ["bolton"]}},
                          notebooks=["case_profile", "cross_case", "coding_overview"])
     by_name = {j.name: j for j in jobs}
     assert refused == []
-    assert by_name["case_profile-bolton"].parameters == {"coder": "structure", "lsp": "bolton"}
+    assert by_name["case_profile-bolton"].parameters == {"coder": "structure", "case_id": "bolton"}
     assert by_name["case_profile-bolton"].title == "Bolton Vision Partnership"
     assert by_name["cross_case"].parameters == {"coder": "structure", "cases": ["bolton"]}
-    assert by_name["coding_overview"].parameters == {}  # it has coder_a/coder_b, not coder
+    assert by_name["coding_overview"].parameters == {}  # it has coders, not coder
     assert declared_parameters(NOTEBOOKS / "cross_case.ipynb")[:2] == ["cases", "coder"]
 
 
@@ -70,15 +75,15 @@ def test_parameters_file(tmp_path):
 
 
 def test_failing_notebook_keeps_old_page_and_others_publish(tmp_path, data_copy, capsys):
-    args = ["--notebook", "case_profile", "--notebook", "coding_overview", "--lsp", "bolton"]
+    args = ["--notebook", "case_profile", "--notebook", "coding_overview", "--case", "bolton"]
     assert _run(tmp_path, data_copy, *args) == 0
     site = tmp_path / "out" / "site"
     good = (site / "coding_overview.html").read_bytes()
     bolton_before = (site / "case_profile-bolton.html").stat().st_mtime_ns
     capsys.readouterr()
 
-    # coder_a names no coder: the notebook stops in its first code cell
-    code = _run(tmp_path, data_copy, *args, "--force", "-p", "coding_overview.coder_a", "nobody")
+    # coders names no registered coder: the notebook stops in its first code cell
+    code = _run(tmp_path, data_copy, *args, "--force", "-p", "coding_overview.coders", "[nobody, researcher]")
     out = capsys.readouterr().out
     assert code == 1
     assert (site / "coding_overview.html").read_bytes() == good  # the last good page stays
@@ -105,7 +110,7 @@ def test_data_text_is_escaped_in_the_published_html(tmp_path, data_copy):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     umask = os.umask(0o022)  # the usual umask, whatever the test machine's
     try:
-        assert _run(tmp_path, data_copy, "--notebook", "case_profile", "--lsp", "bolton") == 0
+        assert _run(tmp_path, data_copy, "--notebook", "case_profile", "--case", "bolton") == 0
     finally:
         os.umask(umask)
     page_path = tmp_path / "out" / "site" / "case_profile-bolton.html"
@@ -117,7 +122,7 @@ def test_data_text_is_escaped_in_the_published_html(tmp_path, data_copy):
 
 
 def test_unchanged_inputs_skip_and_one_changed_coding_reruns(tmp_path, data_copy, capsys):
-    args = ["--notebook", "case_profile", "--lsp", "bolton"]
+    args = ["--notebook", "case_profile", "--case", "bolton"]
     assert _run(tmp_path, data_copy, *args) == 0
     manifest = (tmp_path / "out" / MANIFEST).read_text(encoding="utf-8")
     executed = tmp_path / "out" / "notebooks" / "case_profile-bolton.ipynb"
@@ -139,7 +144,7 @@ def test_unchanged_inputs_skip_and_one_changed_coding_reruns(tmp_path, data_copy
 
 def test_warm_kernel_gives_the_same_notebook_as_a_fresh_one(tmp_path, data_copy):
     # one worker: cross_case runs second, on the kernel case_profile just used
-    args = ["--notebook", "case_profile", "--notebook", "cross_case", "--lsp", "bolton", "-j", "1"]
+    args = ["--notebook", "case_profile", "--notebook", "cross_case", "--case", "bolton", "-j", "1"]
     assert main(["--data", str(data_copy), "run", "--outputs", str(tmp_path / "warm"), "--no-progress", *args]) == 0
     assert main(["--data", str(data_copy), "run", "--outputs", str(tmp_path / "fresh"), "--no-progress",
                  "--fresh-kernels", *args]) == 0
@@ -197,3 +202,12 @@ def test_the_batch_client_installs_the_sliced_waits():
 
     # nbclient's setup calls the synchronous wrapper, which must reach the override
     assert kernels._WarmClient.start_new_kernel_client is not NotebookClient.start_new_kernel_client
+
+
+def test_the_former_option_and_parameter_names_still_work_with_a_warning(tmp_path, data_copy, capsys):
+    # --lsp is the former name of --case; the runner injects the case as case_id, never as lsp
+    assert _run(tmp_path, data_copy, "--notebook", "case_profile", "--lsp", "bolton") == 0
+    assert "--lsp is deprecated, use --case" in capsys.readouterr().err
+    nb = nbformat.read(tmp_path / "out" / "notebooks" / "case_profile-bolton.ipynb", as_version=4)
+    injected = [c.source for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and 'case_id = "bolton"' in injected[0] and "lsp" not in injected[0]

@@ -73,8 +73,8 @@ CASES: list[BadInput] = [
               "parameter kinds: unknown unit kind 'paragraf'", "paragraph, quote, learning_point, question"),
     on_corpus("reliability-kinds-a-string", lambda c: R.units_compared(c, ["structure", "auto"], kinds="quote"),
               "parameter kinds: must be a list of unit kinds, not the string 'quote'"),
-    on_corpus("reliability-themes-with-structure", lambda c: R.reliability(c, ["structure", "auto"], kind="theme"),
+    on_corpus("reliability-themes-with-structure", lambda c: R.reliability(c, ["structure", "auto"], code_kind="theme"),
               "parameter coders: coder 'structure' is derived from the headings and gives no themes"),
-    on_corpus("reliability-unknown-code-kind", lambda c: R.reliability(c, ["researcher", "auto"], kind="elements"),
-              "parameter kind: unknown code kind 'elements'"),
+    on_corpus("reliability-unknown-code-kind", lambda c: R.reliability(c, ["researcher", "auto"], code_kind="elements"),
+              "parameter code_kind: unknown code kind 'elements'"),
 ]

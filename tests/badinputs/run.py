@@ -10,7 +10,7 @@ from pathlib import Path
 from . import BadInput, write
 
 OUT = ("--outputs", "{tmp}/out", "--no-progress")
-ONE = ("--notebook", "case_profile", "--lsp", "bolton")
+ONE = ("--notebook", "case_profile", "--case", "bolton")
 PAYLOAD = 'a"; import os; os.system("touch pwned"); "'
 BINARY = "!!binary " + base64.b64encode(PAYLOAD.encode()).decode()
 
@@ -59,7 +59,11 @@ CASES: list[BadInput] = [
     BadInput("run-p-name-keyword", ("parameter 'import'", "not a valid parameter name"), _run(*ONE, "-p", "import", "x")),
     BadInput("run-p-unknown-parameter", ("no selected notebook has a parameter 'codr'",), _run(*ONE, "-p", "codr", "x")),
     BadInput("run-p-unknown-notebook-scope", ("unknown notebook 'cross_cas'",), _run(*ONE, "-p", "cross_cas.cases", "[bolton]")),
-    BadInput("run-p-lsp-is-set-by-runner", ("'lsp' is set per case by the runner", "use --lsp"), _run(*ONE, "-p", "lsp", "bolton")),
+    BadInput("run-p-case-id-is-set-by-runner", ("'case_id' is set per case by the runner", "use --case"),
+             _run(*ONE, "-p", "case_id", "bolton")),
+    BadInput("run-p-lsp-deprecated-alias-is-set-by-runner",
+             ("'lsp' is deprecated, use 'case_id'", "'case_id' is set per case by the runner", "use --case"),
+             _run(*ONE, "-p", "lsp", "bolton")),
     BadInput("run-p-undeclared-for-notebook", ("case_profile.ipynb has no parameter 'cases'",),
              _run(*ONE, "-p", "case_profile.cases", "[bolton]")),
     # parameters files
@@ -102,8 +106,8 @@ CASES: list[BadInput] = [
              _run(*ONE, "--executor", "dask", "--scheduler", "http://example")),
     BadInput("run-unknown-notebook", ("option --notebook", "unknown notebook 'case_profiles'"),
              _run("--notebook", "case_profiles")),
-    BadInput("run-unknown-lsp", ("refused", "unknown case id 'boltn'", "valid ids: blackburn-with-darwen"),
-             _run("--notebook", "case_profile", "--lsp", "boltn")),
+    BadInput("run-unknown-case", ("refused", "unknown case id 'boltn'", "valid ids: blackburn-with-darwen"),
+             _run("--notebook", "case_profile", "--case", "boltn")),
     BadInput("run-lsp-path-traversal", ("refused", "unknown case id '../../etc'"),
              _run("--notebook", "case_profile", "--lsp", "../../etc")),
     BadInput("run-locked-no-wait", ("another lspkit run (pid 424242, started 2009-04-01T00:00:00+00:00)",
