@@ -217,13 +217,20 @@ class _Book:
         return [e for e in self.elements if self.dimension[e] == dim]
 
 
+def _headings(doc: dict) -> dict[str, str]:
+    """Element id -> the document heading that maps to it: the codebook's headings table, or the
+    elements' own ``heading`` fields in a codebook without one."""
+    table = {str(h["element"]): " ".join(str(h["heading"]).split()) for h in doc.get("headings") or [] if h.get("element")}
+    return table or {str(e["id"]): " ".join(str(e["heading"]).split()) for e in doc["elements"]}
+
+
 def read_book(path: Path) -> _Book:
     """The elements, their headings and the themes of a codebook file (it is copied, not changed)."""
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     elements = [str(e["id"]) for e in doc["elements"]]
     book = _Book(elements=elements,
                  dimension={str(e["id"]): str(e["dimension"]) for e in doc["elements"]},
-                 heading={str(e["id"]): " ".join(str(e["heading"]).split()) for e in doc["elements"]},
+                 heading=_headings(doc),
                  label={str(c["id"]): " ".join(str(c["label"]).split()).lower()
                         for c in doc["elements"] + doc.get("themes", [])},
                  themes=[str(t["id"]) for t in doc.get("themes", [])])

@@ -37,6 +37,7 @@ from .vocabulary import (  # noqa: F401  (NARRATIVE_KINDS and UNIT_SETS are part
     EVIDENCE_KINDS,
     FIXED_DATE,
     NARRATIVE_KINDS,
+    NOT_PRACTICE,
     TRANSACTIONAL,
     TRANSFORMATIONAL,
     UNIT_SETS,
@@ -86,10 +87,16 @@ def _positions(corpus: Corpus) -> Positions:
 
 
 def _coded(
-    corpus: Corpus, coder: str | None, code_kind: str | None = None, kinds: Sequence[str] | None = EVIDENCE_KINDS
+    corpus: Corpus,
+    coder: str | None,
+    code_kind: str | None = None,
+    kinds: Sequence[str] | None = EVIDENCE_KINDS,
+    practice_only: bool = True,
 ) -> _Coded:
     """The codings of ``coder`` (``None``: every coder) on evidence units of ``kinds`` (``None``:
-    every non-boilerplate unit), optionally only codes of one kind (``"element"`` or ``"theme"``)."""
+    every non-boilerplate unit), optionally only codes of one kind (``"element"`` or ``"theme"``).
+    Codings whose status is only an aim are left out unless ``practice_only`` is false: an aim is
+    coded, never counted as practice."""
     pos = _positions(corpus)
     if coder is not None:
         corpus.check_coder(coder)
@@ -98,6 +105,8 @@ def _coded(
     keep = units_ok[unit] & (pos.unit_case[unit] >= 0)
     if code_kind is not None:
         keep &= (corpus.codes["code_kind"].to_numpy(dtype=object) == code_kind)[code]
+    if practice_only and "status" in corpus.codings:
+        keep &= ~np.isin(corpus.codings["status"].to_numpy(dtype=object)[rows], NOT_PRACTICE)
     rows, unit, code = rows[keep], unit[keep], code[keep]
     order = np.lexsort((rows, code, unit))
     rows, unit, code = rows[order], unit[order], code[order]
@@ -464,44 +473,119 @@ def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
 # -- themes ------------------------------------------------------------------------------------
 
 
-def theme_presence(corpus: Corpus, coder: str = "researcher", *, kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
-    """Long table of themes × cases: ``code_id, label, case_id, units, present``, every pair listed."""
-    m = case_code_matrix(corpus, coder, code_kind="theme", kinds=kinds)
+def practice_recurrence(
+    corpus: Corpus, coder: str = "researcher", *, code_kind: Literal["element", "theme"] = "theme"
+) -> pd.DataFrame:
+    """Practices, not mentions: for every code and case, how many distinct practices the coder coded,
+    and the strength of that evidence. One row per code and case (every pair listed).
+
+    A practice is a paragraph with the learning points and quotations that restate it
+    (:func:`lspkit.restates.practice_groups`), or a unit that restates nothing; it is coded to a
+    code when any of its units is. ``practices`` counts those with a coding that is not only an aim
+    (achieved, in progress or without a recorded status); ``achieved``, ``in_progress`` and ``aims``
+    split the practices by their most advanced status (a practice coded only as an aim is an aim and
+    is never counted in ``practices``); ``passages`` counts the distinct units behind them, aims
+    included; ``words`` is the case's words of evidence (every evidence unit) and
+    ``per_1000_words`` is ``practices`` per thousand of them, so cases of different length compare.
+
+    >>> from lspkit import load_corpus
+    >>> table = practice_recurrence(load_corpus(), "researcher")
+    >>> table.columns.tolist()[3:]
+    ['practices', 'achieved', 'in_progress', 'aims', 'passages', 'words', 'per_1000_words']
+    """
+    from .restates import practice_groups
+
+    groups = practice_groups(corpus)
+    coded = _coded(corpus, coder, code_kind, EVIDENCE_KINDS, practice_only=False)
+    unit_ids = corpus.units["unit_id"].to_numpy(dtype=object)[coded.unit]
+    frame = pd.DataFrame(
+        {
+            "code_id": corpus.codes["code_id"].to_numpy(dtype=object)[coded.code],
+            "case_id": np.asarray(corpus.case_ids, dtype=object)[coded.case],
+            "unit_id": unit_ids,
+            "practice": groups["practice"].reindex(unit_ids).to_numpy(dtype=object),
+            "status": corpus.codings["status"].fillna("").to_numpy(dtype=object)[coded.row],
+        }
+    )
+    rank = frame["status"].map({"achieved": 3, "": 2, "in_progress": 1, "aim": 0}).fillna(2)
+    best = frame.assign(rank=rank).groupby(["code_id", "case_id", "practice"], sort=False)["rank"].max().reset_index()
+    counts = best.groupby(["code_id", "case_id"], sort=False)["rank"].agg(
+        practices=lambda r: int((r > 0).sum()),
+        achieved=lambda r: int((r == 3).sum()),
+        in_progress=lambda r: int((r == 1).sum()),
+        aims=lambda r: int((r == 0).sum()),
+    )
+    passages = frame.groupby(["code_id", "case_id"], sort=False)["unit_id"].nunique().rename("passages")
+    codes = corpus.codes.loc[corpus.codes["code_kind"] == code_kind, ["code_id", "label"]]
+    full = pd.MultiIndex.from_product([codes["code_id"], corpus.case_ids], names=["code_id", "case_id"])
+    out = pd.concat([counts, passages], axis=1).reindex(full, fill_value=0).astype(int).reset_index()
+    out.insert(1, "label", out["code_id"].map(dict(zip(codes["code_id"], codes["label"]))))
+    evidence_units = corpus.units[_unit_mask(corpus, EVIDENCE_KINDS)]
+    words = evidence_units.groupby("case_id", observed=True)["words"].sum()
+    out["words"] = out["case_id"].map(words).fillna(0).astype(int)
+    out["per_1000_words"] = (1000 * out["practices"] / out["words"].where(out["words"] > 0)).round(2)
+    out["code_id"] = pd.Categorical(out["code_id"], categories=codes["code_id"].tolist(), ordered=True)
+    out["case_id"] = _case_categorical(corpus, out["case_id"])
+    out.attrs["counts"] = (
+        "Practices, not mentions: a paragraph and the learning points and quotations that restate it count "
+        "once; practices coded only as an aim are left out of 'practices' and counted under 'aims'."
+    )
+    return out
+
+
+def theme_presence(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
+    """Long table of themes × cases: ``code_id, label, case_id, units, practices, present``, every pair
+    listed. ``units`` counts the evidence units coded to the theme as practice (aims left out),
+    ``practices`` the distinct practices (see :func:`practice_recurrence`); ``present`` is
+    ``practices > 0``."""
+    m = case_code_matrix(corpus, coder, code_kind="theme")
     long = m.T.stack().rename("units").reset_index()
+    rec = practice_recurrence(corpus, coder, code_kind="theme")
+    practices = dict(zip(zip(rec["code_id"].astype(str), rec["case_id"].astype(str)), rec["practices"]))
     labels = corpus.codes.set_index("code_id")["label"]
     long.insert(1, "label", long["code_id"].map(labels))
-    long["present"] = long["units"] > 0
+    long["practices"] = [practices.get((str(c), str(k)), 0) for c, k in zip(long["code_id"], long["case_id"])]
+    long["present"] = long["practices"] > 0
     long["code_id"] = pd.Categorical(long["code_id"], categories=corpus.themes, ordered=True)
     long["case_id"] = _case_categorical(corpus, long["case_id"])
-    return long[["code_id", "label", "case_id", "units", "present"]]
+    out = long[["code_id", "label", "case_id", "units", "practices", "present"]]
+    out.attrs["counts"] = "units: evidence units coded to the theme as practice; practices: distinct practices"
+    return out
 
 
-def theme_meta_matrix(
-    corpus: Corpus, coder: str = "researcher", *, kinds: Sequence[str] = EVIDENCE_KINDS
-) -> pd.DataFrame:
-    """Cross-case theme meta-matrix: one row per theme, one column per case (unit counts), then
-    ``n_cases``, ``total_units`` and ``pattern``: 'all cases', 'only <case>', 'some cases' or 'none'.
+def theme_meta_matrix(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
+    """Cross-case theme meta-matrix: one row per theme, one column per case holding the number of
+    distinct practices coded to it (a paragraph and its restatements count once; aims left out),
+    then ``n_cases`` (cases with at least one such practice), ``practices`` (in all), ``passages``
+    (the units behind them, aims included), ``aims`` (practices that are only aims) and ``pattern``:
+    'all cases', 'only <case>', 'some cases' or 'none'.
 
-    Sorted by number of cases, then total units, then codebook order: the most shared themes first.
+    Sorted by number of cases, then practices, then codebook order: the most shared themes first.
     """
-    presence = theme_presence(corpus, coder, kinds=kinds)
-    wide = presence.pivot(index="code_id", columns="case_id", values="units")
+    rec = practice_recurrence(corpus, coder, code_kind="theme")
+    wide = rec.pivot(index="code_id", columns="case_id", values="practices")
     wide.columns = [str(c) for c in wide.columns]
     wide.columns.name = None
+    sums = rec.groupby("code_id", observed=False)[["practices", "passages", "aims"]].sum()
     n_cases = (wide > 0).sum(axis=1)
     out = wide.copy()
     out.insert(0, "label", corpus.codes.set_index("code_id")["label"].reindex(wide.index.astype(str)).to_numpy())
     out["n_cases"] = n_cases.astype(int)
-    out["total_units"] = wide.sum(axis=1).astype(int)
+    for col in ("practices", "passages", "aims"):
+        out[col] = sums[col].reindex(wide.index).astype(int)
     k = len(corpus.case_ids)
     only = (wide > 0).idxmax(axis=1)
     out["pattern"] = np.select(
         [n_cases == k, n_cases == 1, n_cases == 0], ["all cases", "only " + only.astype(str), "none"], "some cases"
     )
     out["_o"] = range(len(out))
-    out = out.sort_values(["n_cases", "total_units", "_o"], ascending=[False, False, True]).drop(columns="_o")
+    out = out.sort_values(["n_cases", "practices", "_o"], ascending=[False, False, True]).drop(columns="_o")
     out.index = out.index.astype(str)
     out.index.name = "code_id"
+    out.attrs["counts"] = (
+        "Each case's cell counts the distinct practices coded to the theme in that case: a paragraph and the "
+        "learning points and quotations that restate it count once, and aims are left out (see 'aims')."
+    )
     return out
 
 
@@ -612,10 +696,12 @@ def retrieve(
     """The coded units for any code, case and coder, with citations, in document order.
 
     ``code`` may be an element or a theme; with ``include_subthemes`` a theme's nested themes are
-    retrieved too (an element's rows are its own codings only, so they match the element's count in
-    :func:`case_code_matrix`). Like every analysis it retrieves evidence units by default (paragraphs,
-    quotations, learning points); ``kinds=None`` adds the closing questions. Columns: ``citation,
-    case_id, unit_id, kind, code_id, coder, memo, text``.
+    retrieved too (an element's rows are its own codings only, so, leaving out the rows whose
+    ``status`` is ``aim``, they match the element's count in :func:`case_code_matrix`). Like every
+    analysis it retrieves evidence units by default (paragraphs, quotations, learning points);
+    ``kinds=None`` adds the closing questions. Aims are listed, with their status, so a reader sees
+    what the counts leave out. Columns: ``citation, case_id, unit_id, kind, code_id, coder, status,
+    memo, text``.
 
     >>> from lspkit import load_corpus
     >>> retrieve(load_corpus(), code="standards", case_id="bolton", coder="structure")["citation"].tolist()
@@ -661,7 +747,7 @@ def retrieve(
     order = np.lexsort((coder_rank, code_row, unit))  # document order, then codebook order, then coder
     rows, unit = rows[order], unit[order]
     out = units[["citation", "case_id", "unit_id", "kind"]].iloc[unit].reset_index(drop=True)
-    for col in ("code_id", "coder", "memo"):
+    for col in ("code_id", "coder", "status", "memo"):
         out[col] = _take(corpus.codings[col], rows)
     out["text"] = _take(units["text"], unit)
     return out

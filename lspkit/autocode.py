@@ -15,7 +15,7 @@ Example:
     >>> from lspkit import load_corpus
     >>> auto = autocode(load_corpus())
     >>> auto.columns.tolist()
-    ['unit_id', 'code_id', 'coder', 'memo']
+    ['unit_id', 'code_id', 'coder', 'status', 'memo']
     >>> auto.set_index(["unit_id", "code_id"]).loc[("bolton.p05", "goals"), "memo"]
     'indicators: sustainable community strategy; community strategy; SCS'
 """
@@ -51,14 +51,14 @@ def autocode_units(
     """Code ``units`` (``unit_id, kind, boilerplate, text``) by the ``indicators`` of ``codes``.
 
     A unit gets a code when at least ``min_hits`` of the code's distinct indicators occur in its
-    text. Returns a codings frame (``unit_id, code_id, coder, memo``) in the units' order, then the
+    text. Returns a codings frame (``unit_id, code_id, coder, status, memo``; no status) in the units' order, then the
     codebook's order; the memo lists the matching indicators.
 
     >>> units = pd.DataFrame({"unit_id": ["x.p04"], "kind": ["paragraph"], "boilerplate": [False],
     ...                       "text": ["Partners pooled budgets."]})
     >>> codes = pd.DataFrame({"code_id": ["steering"], "indicators": [("pool*", "budget*")]})
     >>> autocode_units(units, codes).values.tolist()
-    [['x.p04', 'steering', 'auto', 'indicators: pool*; budget*']]
+    [['x.p04', 'steering', 'auto', '', 'indicators: pool*; budget*']]
     """
     patterns = [
         (row.code_id, [(term, compile_indicator(term)) for term in row.indicators])
@@ -72,7 +72,7 @@ def autocode_units(
         for code_id, terms in patterns:
             hits = [term for term, pattern in terms if pattern.search(text)]
             if len(hits) >= max(1, min_hits):
-                rows.append((unit.unit_id, code_id, coder, "indicators: " + "; ".join(hits)))
+                rows.append((unit.unit_id, code_id, coder, "", "indicators: " + "; ".join(hits)))
     return pd.DataFrame(rows, columns=CODING_COLUMNS)
 
 

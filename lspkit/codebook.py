@@ -1,8 +1,10 @@
 """The codebook: the 7S elements and the inductive themes, read from ``data/codebook.yml``.
 
 This module owns reading and checking the codebook, the orders that every table and plot in
-lspkit uses (the 7S element order and the dimension order, both taken from the codebook file), and
-the syntax of a code's optional ``indicators``: the terms the machine baseline coder
+lspkit uses (the 7S element order and the dimension order, both taken from the codebook file), the
+table of the documents' headings and the element each maps to (``headings``), the examples of every
+code (``examples``: a typical and a borderline unit, cited as the corpus cites it), the change log
+(``changes``), and the syntax of a code's optional ``indicators``: the terms the machine baseline coder
 (:mod:`lspkit.autocode`) looks for. An indicator is a word or phrase matched case-insensitively as
 whole words, where a trailing ``*`` on a word matches any ending (``recruit*``), or a Python regular
 expression between slashes (``/\bpart(?:y|ies)\b/``), also case-insensitive.
@@ -15,6 +17,8 @@ Example:
     'steering'
     >>> book.codes.set_index("code_id").loc["joint_appointments", "element"]
     'staff_skills'
+    >>> book.headings.dropna(subset=["element"])["element"].tolist()[:2]
+    ['goals', 'staff_skills']
     >>> bool(compile_indicator("recruit*").search("Recruitment of key staff"))
     True
 """
@@ -32,9 +36,13 @@ import yaml
 from .codings import decode_data_file, read_data_file
 from .errors import ProblemLog
 
-ELEMENT_FIELDS = ("id", "label", "dimension", "heading", "definition", "include", "exclude")
+ELEMENT_FIELDS = ("id", "label", "dimension", "definition", "include", "exclude")
 THEME_FIELDS = ("id", "label", "definition")
 RELATION_COLUMNS = ["id", "label", "definition"]
+HEADING_COLUMNS = ["heading", "element", "reason"]
+EXAMPLE_COLUMNS = ["code_id", "type", "cite", "note"]
+EXAMPLE_TYPES = ("typical", "borderline")
+CHANGE_COLUMNS = ["version", "date", "code_id", "change", "reason"]
 CODE_COLUMNS = [
     "code_id",
     "label",
@@ -43,8 +51,10 @@ CODE_COLUMNS = [
     "dimension",
     "parent",
     "definition",
+    "interpretation",
     "include",
     "exclude",
+    "examples",
     "indicators",
 ]
 
@@ -69,6 +79,11 @@ class Codebook:
     path: Path
     relations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RELATION_COLUMNS))
     version: str = ""
+    headings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=HEADING_COLUMNS))
+    examples: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXAMPLE_COLUMNS))
+    changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHANGE_COLUMNS))
+    dimension_definitions: dict[str, str] = field(default_factory=dict)
+    model: dict[str, str] = field(default_factory=dict)
 
     def element_dtype(self) -> pd.CategoricalDtype:
         """The ordered categorical of element ids, in 7S order."""
@@ -215,7 +230,11 @@ def _dimensions(doc: dict[str, Any], name: str, log: ProblemLog) -> list[str]:
     if value is not None and not isinstance(value, list):
         log.add(name, "", "'dimensions' must be a list", "write one dimension per line, each starting with '- '")
         return []
-    dimensions = [str(d) for d in value or [] if not isinstance(d, (dict, list))]
+    dimensions = [
+        str(d["id"]) if isinstance(d, dict) and d.get("id") else str(d)
+        for d in value or []
+        if not isinstance(d, list) and (not isinstance(d, dict) or d.get("id"))
+    ]
     if len(dimensions) != len(value or []):
         log.add(
             name, "", "'dimensions' must be a list of names", "write one dimension per line, each starting with '- '"
@@ -291,7 +310,7 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
                         f"element {code_id!r} has unknown dimension {dimension!r}",
                         f"use one of {dimensions}",
                     )
-                heading = _text(entry.get("heading"))
+                heading = _text(entry.get("heading"))  # the form before the codebook's headings table
                 if heading:
                     heading_to_element[heading] = code_id
             indicators = _indicators(entry.get("indicators"), code_id, name, where, log)
@@ -304,8 +323,10 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
                     "dimension": dimension if kind == "element" else None,
                     "parent": _text(entry.get("parent")) or None,
                     "definition": _text(entry.get("definition")),
+                    "interpretation": _text(entry.get("interpretation")),
                     "include": _text(entry.get("include")),
                     "exclude": _text(entry.get("exclude")),
+                    "examples": _examples(entry.get("examples"), code_id, name, where, log),
                     "indicators": indicators,
                     "_where": where,
                 }
@@ -340,6 +361,13 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
 
     relations = _relations(doc, name, log)
     elements = [r["code_id"] for r in rows if r["code_kind"] == "element"]
+    headings = _headings(doc, name, set(elements), log)
+    for heading, element in zip(headings["heading"], headings["element"]):
+        if isinstance(element, str) and element:
+            heading_to_element[heading] = element
+    examples = pd.DataFrame(
+        [(r["code_id"], *example) for r in rows for example in r["examples"]], columns=EXAMPLE_COLUMNS
+    )
     if doc and not rows:
         log.add(
             name,
@@ -356,8 +384,113 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
     known = codes["dimension"].isin(dimensions)  # an unknown one is reported above
     codes["dimension"] = pd.Categorical(codes["dimension"].where(known), categories=dimensions, ordered=True)
     return Codebook(
-        codes, elements, dimensions, heading_to_element, path, relations, str(doc.get("version", "")) if doc else ""
+        codes,
+        elements,
+        dimensions,
+        heading_to_element,
+        path,
+        relations,
+        str(doc.get("version", "")) if doc else "",
+        headings,
+        examples,
+        _changes(doc, name, log),
+        {
+            str(d["id"]): _text(d.get("definition"))
+            for d in (doc.get("dimensions") or [] if doc else [])
+            if isinstance(d, dict) and d.get("id")
+        },
+        {k: _text(v) for k, v in (doc.get("model") or {}).items() if k != "__line__"}
+        if doc and isinstance(doc.get("model"), dict)
+        else {},
     )
+
+
+def _where(entry: dict, key: str, i: int) -> str:
+    line = entry.get("__line__")
+    return f"line {line}" if line else f"{key} entry {i}"
+
+
+def _examples(value: Any, code_id: str, name: str, where: str, log: ProblemLog) -> tuple[tuple[str, str, str], ...]:
+    """A code's optional ``examples``: a list of ``{cite, type, note}`` (type typical or borderline)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        log.add(name, where, f"code {code_id!r}: 'examples' must be a list", "each with cite, type and note")
+        return ()
+    good = []
+    for i, item in enumerate(value, start=1):
+        if not isinstance(item, dict) or not _text(item.get("cite")):
+            log.add(name, where, f"code {code_id!r}: example {i} has no cite", "cite a unit: 'Bolton ¶12'")
+            continue
+        kind = _text(item.get("type"))
+        if kind not in EXAMPLE_TYPES:
+            log.add(
+                name,
+                _where(item, "examples", i),
+                f"code {code_id!r}: example {i} has type {kind!r}",
+                f"use {' or '.join(EXAMPLE_TYPES)}",
+            )
+            continue
+        good.append((kind, _text(item.get("cite")), _text(item.get("note"))))
+    return tuple(good)
+
+
+def _headings(doc: dict, name: str, elements: set[str], log: ProblemLog) -> pd.DataFrame:
+    """The optional ``headings`` table: each heading of the documents, its element (or none), why."""
+    entries = doc.get("headings") if doc else None
+    rows: list[tuple[str, str | None, str]] = []
+    if entries is None:
+        return pd.DataFrame(rows, columns=HEADING_COLUMNS)
+    if not isinstance(entries, list):
+        log.add(name, "", "'headings' must be a list", "each with heading, element (or null) and reason")
+        return pd.DataFrame(rows, columns=HEADING_COLUMNS)
+    seen: set[str] = set()
+    for i, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or not _text(entry.get("heading")):
+            log.add(name, f"headings entry {i}", "each heading needs 'heading', 'element' (or null) and 'reason'")
+            continue
+        where = _where(entry, "headings", i)
+        heading, element, reason = (
+            _text(entry["heading"]),
+            _text(entry.get("element")) or None,
+            _text(entry.get("reason")),
+        )
+        if heading in seen:
+            log.add(name, where, f"heading {heading!r} is listed twice", "list each heading once")
+            continue
+        seen.add(heading)
+        if element is not None and elements and element not in elements:
+            log.add(
+                name, where, f"heading {heading!r} maps to unknown element {element!r}", "use an element id or null"
+            )
+            continue
+        if not reason:
+            log.add(name, where, f"heading {heading!r} has no reason", "say why it maps to that element, or to none")
+        rows.append((heading, element, reason))
+    return pd.DataFrame(rows, columns=HEADING_COLUMNS)
+
+
+def _changes(doc: dict, name: str, log: ProblemLog) -> pd.DataFrame:
+    """The optional change log ``changes``: version, date, code_id (may be empty), change, reason."""
+    entries = doc.get("changes") if doc else None
+    rows: list[tuple[str, str, str, str, str]] = []
+    if isinstance(entries, list):
+        for i, entry in enumerate(entries, start=1):
+            if not isinstance(entry, dict) or not _text(entry.get("change")) or not _text(entry.get("reason")):
+                log.add(name, f"changes entry {i}", "each change needs 'change' and 'reason'", "say what and why")
+                continue
+            rows.append(
+                (
+                    _text(entry.get("version")),
+                    _text(entry.get("date")),
+                    _text(entry.get("code_id")),
+                    _text(entry["change"]),
+                    _text(entry["reason"]),
+                )
+            )
+    elif entries is not None:
+        log.add(name, "", "'changes' must be a list", "each with version, date, code_id, change and reason")
+    return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
 
 
 def _relations(doc: dict, name: str, log: ProblemLog) -> pd.DataFrame:

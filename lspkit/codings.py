@@ -1,17 +1,18 @@
 """Codings: who coded which unit to which code, read from plain CSV files and checked.
 
 This module owns the coder registry (``data/coders.csv``) and adding coders to it, the coding files
-(``data/codings/*.csv``, one row per unit, code and coder, with an optional memo), the derived
+(``data/codings/*.csv``, one row per unit, code and coder, with an optional status and memo), the derived
 ``structure`` coder, and writing coding files back in a stable, diffable form, atomically.
 
 The ``structure`` coder is never typed by hand: it is derived on every load from the heading each
-paragraph and quotation stands under (the Audit Commission's own classification). Learning points
+paragraph and quotation stands under, through the codebook's ``headings`` table (this project's
+inference of which element each heading stands for). Learning points
 carry only a dimension in the documents, so the structure coder gives them no element.
 
 Example:
     >>> coders = load_coders("data/coders.csv")
     >>> sorted(coders["coder"])
-    ['auto', 'researcher', 'structure']
+    ['auto', 'researcher', 'second_reader', 'structure']
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import LspkitError, Problem, ProblemLog
-from .vocabulary import CODER_KINDS, DERIVED_CODER, NARRATIVE_KINDS  # noqa: F401  (DERIVED_CODER re-exported)
+from .vocabulary import CODER_KINDS, DERIVED_CODER, NARRATIVE_KINDS, STATUSES  # noqa: F401  (DERIVED_CODER re-exported)
 
-CODING_COLUMNS = ["unit_id", "code_id", "coder", "memo"]
+CODING_COLUMNS = ["unit_id", "code_id", "coder", "status", "memo"]
 CODER_COLUMNS = ["coder", "kind", "description"]
 CODER_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 
@@ -387,12 +388,14 @@ def read_coding_files(directory: str | Path, log: ProblemLog) -> pd.DataFrame:
         cols, lines = read_csv_columns(path, ["unit_id", "code_id", "coder"], log)
         memo = cols.get("memo")
         memo = [" ".join(m.split()) if m else "" for m in memo] if memo is not None else [""] * len(lines)
+        status = cols.get("status") or [""] * len(lines)
         frames.append(
             pd.DataFrame(
                 {
                     "unit_id": cols["unit_id"],
                     "code_id": cols["code_id"],
                     "coder": cols["coder"],
+                    "status": status,
                     "memo": memo,
                     "file": str(path),
                     "row": lines,
@@ -416,7 +419,8 @@ def check_codings(
     without_codebook: bool = False,
     without_registry: bool = False,
 ) -> pd.DataFrame:
-    """Report every coding naming an unknown unit, code or coder, a boilerplate unit, or a duplicate.
+    """Report every coding naming an unknown unit, code or coder, a boilerplate unit, an unknown
+    status, or a duplicate.
 
     Returns the rows that passed; the caller raises if the log holds any problem, so nothing is
     dropped silently. The checks run column-wise; only rows with a problem are visited one by one,
@@ -430,7 +434,7 @@ def check_codings(
 
     >>> log = ProblemLog()
     >>> codings = pd.DataFrame({"unit_id": ["a.p04", "b.p04"], "code_id": ["goals", "goals"], "coder": ["r", "r"],
-    ...                         "memo": "", "file": "r.csv", "row": [2, 3]})
+    ...                         "status": "", "memo": "", "file": "r.csv", "row": [2, 3]})
     >>> units = pd.DataFrame({"unit_id": ["a.p04"], "boilerplate": [False]})
     >>> kept = check_codings(codings, units, pd.DataFrame({"code_id": ["goals"]}), pd.DataFrame({"coder": ["r"]}),
     ...                      log, absent_cases={"b"})
@@ -454,6 +458,8 @@ def check_codings(
     boiler = np.zeros(len(codings), dtype=bool)
     boiler[known_unit] = first_units["boilerplate"].to_numpy(dtype=bool)[unit[known_unit]]
     derived = codings["coder"].to_numpy(dtype=object) == DERIVED_CODER
+    statuses = codings["status"] if "status" in codings else pd.Series("", index=codings.index)
+    bad_status = ~statuses.fillna("").isin(("", *STATUSES)).to_numpy(dtype=bool)
     duplicate = pd.Series((unit * n_codes + code) * n_coders + coder).duplicated(keep="first").to_numpy()
     unchecked = _unchecked(
         codings, known_unit, known_code, known_coder, absent_cases, without_codebook, without_registry
@@ -464,7 +470,7 @@ def check_codings(
         known_coder | unchecked[2],
     )
     dropped = unchecked[0] | unchecked[1] | unchecked[2]
-    bad = ~known_unit | boiler | ~known_code | derived | ~known_coder | duplicate
+    bad = ~known_unit | boiler | ~known_code | derived | ~known_coder | duplicate | bad_status
     if not bad.any():
         return codings[~dropped].reset_index(drop=True)
     first_at: dict[tuple, str] = {}
@@ -474,8 +480,10 @@ def check_codings(
             key = (rec.unit_id, rec.code_id, rec.coder)
             if key in dup_keys:
                 first_at[key] = f"{Path(rec.file).name} row {rec.row}"
-    flags = zip(known_unit[bad], boiler[bad], known_code[bad], derived[bad], known_coder[bad], duplicate[bad])
-    for rec, (unit_ok, is_boiler, code_ok, is_derived, coder_ok, is_dup) in zip(
+    flags = zip(
+        known_unit[bad], boiler[bad], known_code[bad], derived[bad], known_coder[bad], duplicate[bad], bad_status[bad]
+    )
+    for rec, (unit_ok, is_boiler, code_ok, is_derived, coder_ok, is_dup, status_bad) in zip(
         codings[bad].itertuples(index=False), flags
     ):
         where = f"row {rec.row}"
@@ -502,6 +510,13 @@ def check_codings(
             )
         elif not coder_ok:
             log.add(rec.file, where, f"unknown coder {rec.coder!r}", "register the coder in data/coders.csv")
+        if status_bad:
+            log.add(
+                rec.file,
+                where,
+                f"unknown status {getattr(rec, 'status', '')!r}",
+                f"use {', '.join(STATUSES)}, or leave it empty where the coder records none",
+            )
         if is_dup:
             key = (rec.unit_id, rec.code_id, rec.coder)
             log.add(rec.file, where, f"duplicate coding {key} (first at {first_at[key]})", "delete one of the rows")
@@ -539,7 +554,9 @@ def derive_structure_codings(units: pd.DataFrame, heading_to_element: dict[str, 
     mask = units["kind"].isin(list(NARRATIVE_KINDS)) & ~units["boilerplate"].astype(bool)
     picked = units.loc[mask, ["unit_id", "heading"]]
     code = picked["heading"].astype(str).map(heading_to_element)
-    out = pd.DataFrame({"unit_id": picked["unit_id"], "code_id": code, "coder": DERIVED_CODER, "memo": ""})
+    out = pd.DataFrame(
+        {"unit_id": picked["unit_id"], "code_id": code, "coder": DERIVED_CODER, "status": "", "memo": ""}
+    )
     return out.dropna(subset=["code_id"]).reset_index(drop=True)
 
 
@@ -653,7 +670,7 @@ def register_coder(path: str | Path, coder: str, kind: str, description: str) ->
 
 
 def write_codings(codings: pd.DataFrame, path: str | Path) -> Path:
-    """Write codings as CSV (``unit_id,code_id,coder,memo``) atomically: a temp file, then a rename.
+    """Write codings as CSV (``unit_id,code_id,coder,status,memo``) atomically: a temp file, then a rename.
 
     Rows keep the order given; line endings are ``\\n`` so the file diffs cleanly.
     """

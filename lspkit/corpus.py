@@ -7,8 +7,11 @@ This module owns finding the data directory, loading and cross-checking everythi
     cases.csv          one row of attributes per case
     codebook.yml       the 7S elements and the themes
     coders.csv         the coder registry
-    codings/*.csv      codings: unit_id, code_id, coder, memo
+    codings/*.csv      codings: unit_id, code_id, coder, status (optional), memo
     links/*.csv        links between 7S elements: see lspkit.links
+    restates.csv       which learning points and quotations restate which paragraphs (optional;
+                       see lspkit.restates)
+    decisions.csv      the audit trail of changes to the codebook and codings (see lspkit.decisions)
 
 Example:
     >>> corpus = load_corpus()
@@ -47,8 +50,10 @@ from .codings import (
     read_coding_files,
     read_csv_table,
 )
+from .decisions import DECISION_COLUMNS, check_decisions, load_decisions
 from .errors import DataError, LspkitError, Problem, ProblemLog
 from .links import check_links, empty_links, read_link_files
+from .restates import check_restates, empty_restates, read_restates
 from .vocabulary import DERIVED_CODER, UNIT_KINDS, citation
 
 ENV_VAR = "LSPKIT_DATA"
@@ -100,6 +105,7 @@ def data_files(data_dir: str | Path) -> list[Path]:
     files = [data_dir / "cases.csv", data_dir / "codebook.yml", data_dir / "coders.csv"]
     files += sorted((data_dir / "raw").glob("*.txt")) + sorted((data_dir / "codings").glob("*.csv"))
     files += sorted((data_dir / "links").glob("*.csv"))
+    files += [data_dir / "restates.csv", data_dir / "decisions.csv"]
     return [f for f in files if f.is_file()]
 
 
@@ -194,6 +200,8 @@ class Corpus:
     data_dir: Path
     raw: dict[str, str] = field(repr=False, default_factory=dict)
     links: pd.DataFrame = field(repr=False, default_factory=empty_links)
+    restates: pd.DataFrame = field(repr=False, default_factory=empty_restates)
+    decisions: pd.DataFrame = field(repr=False, default_factory=lambda: pd.DataFrame(columns=DECISION_COLUMNS))
 
     @cached_property
     def positions(self) -> Positions:
@@ -288,6 +296,7 @@ class Corpus:
             codings=self.codings[kept].reset_index(drop=True),
             raw={c: t for c, t in self.raw.items() if c in wanted},
             links=self.links[self.links["case_id"].isin(wanted)].reset_index(drop=True),
+            restates=self.restates[self.restates["case_id"].isin(wanted)].reset_index(drop=True),
         )
 
     def case(self, case_id: str) -> "Corpus":
@@ -667,7 +676,23 @@ def _load_data(data_dir: Path, log: ProblemLog) -> Corpus | None:
         log,
         absent_cases=absent,
     )
-    return Corpus(cases, units, codebook.codes, codings.reset_index(drop=True), coders, codebook, data_dir, raw, links)
+    restates_file = data_dir / "restates.csv"
+    restates = check_restates(read_restates(restates_file, log), restates_file, units, coders, log, absent_cases=absent)
+    decisions_file = data_dir / "decisions.csv"
+    decisions = load_decisions(decisions_file, log) if decisions_file.exists() else None
+    return Corpus(
+        cases,
+        units,
+        codebook.codes,
+        codings.reset_index(drop=True),
+        coders,
+        codebook,
+        data_dir,
+        raw,
+        links,
+        restates,
+        decisions if decisions is not None else pd.DataFrame(columns=DECISION_COLUMNS),
+    )
 
 
 def load_corpus(path: str | Path | None = None) -> Corpus:
@@ -686,8 +711,19 @@ def load_corpus(path: str | Path | None = None) -> Corpus:
 def validate(path: str | Path | None = None) -> list[Problem]:
     """Every problem in a data directory, without raising. An empty list means it loads cleanly."""
     log = ProblemLog()
+    data_dir = Path(path) if path is not None else default_data_dir()
     try:
-        _load(Path(path) if path is not None else default_data_dir(), log)
+        corpus = _load(data_dir, log)
     except LspkitError as exc:  # pragma: no cover - defensive: loaders collect rather than raise
         log.extend(exc.problems)
+        return log.problems
+    if corpus is not None and not log.problems and len(corpus.decisions):
+        for message in check_decisions(corpus.decisions, corpus.codings, corpus.codes):
+            row, _, what = message.partition(": ")
+            log.add(
+                str(data_dir / "decisions.csv"),
+                row,
+                what,
+                "the log and the codings disagree: record the change that explains it, or fix the coding",
+            )
     return log.problems

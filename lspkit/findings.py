@@ -105,8 +105,9 @@ def balance_findings(bal: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFram
 
 def theme_findings(meta: pd.DataFrame, names: Mapping[str, str], top: int = 3) -> pd.DataFrame:
     """What recurs and what differs, from :func:`lspkit.analysis.theme_meta_matrix`: how many themes
-    recur in every case, the ``top`` shared themes resting on most units and where each is
-    concentrated, and the themes of one case or of some cases only."""
+    recur in every case, the ``top`` shared themes with most distinct practices and where each is
+    concentrated, and the themes of one case or of some cases only. Counts are practices (a
+    paragraph and its restatements once; aims left out), as the meta-matrix counts them."""
     cases = [c for c in meta.columns if c in names]
     k = len(cases)
     rows: list[tuple[str, str]] = []
@@ -120,13 +121,13 @@ def theme_findings(meta: pd.DataFrame, names: Mapping[str, str], top: int = 3) -
             "theme meta-matrix",
         )
     )
-    shared = everywhere.sort_values("total_units", ascending=False, kind="stable").head(top)
+    shared = everywhere.sort_values("practices", ascending=False, kind="stable").head(top)
     for code_id, r in shared.iterrows():
         counts = r[cases].astype(int)
         lead = counts.idxmax()
         rows.append(
             (
-                f"{r['label']} rests on {int(r['total_units'])} units in all; {names[lead]} gives it "
+                f"{r['label']}: {int(r['practices'])} distinct practices in all; {names[lead]} has "
                 f"{int(counts[lead])} of them.",
                 str(code_id),
             )

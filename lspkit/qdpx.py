@@ -66,7 +66,7 @@ Example:
     ['project.qde', 'sources']
     >>> project = read_qdpx(out)
     >>> sorted(project.users["name"])
-    ['auto', 'researcher', 'structure']
+    ['auto', 'researcher', 'second_reader', 'structure']
 """
 
 from __future__ import annotations
@@ -387,11 +387,14 @@ def _el(
 
 
 def _code_description(code: pd.Series) -> str:
+    """A code's REFI-QDA description: its definition, the project's interpretation, the inclusion
+    and exclusion criteria and the cited examples, one per line."""
     parts = [code["definition"]]
-    if code.get("include"):
-        parts.append(f"Include: {code['include']}")
-    if code.get("exclude"):
-        parts.append(f"Exclude: {code['exclude']}")
+    for key, label in (("interpretation", "Interpretation"), ("include", "Include"), ("exclude", "Exclude")):
+        if isinstance(code.get(key), str) and code.get(key):
+            parts.append(f"{label}: {code[key]}")
+    for kind, cite, note in code.get("examples") or ():
+        parts.append(f"{kind.capitalize()} example: {cite}" + (f" ({note})" if note else ""))
     return "\n".join(p for p in parts if p)
 
 
@@ -548,10 +551,12 @@ def project_xml(corpus: Corpus, coders: Iterable[str] | None = None) -> tuple[by
             for rec in part.itertuples(index=False):
                 coding = _el(sel, "Coding", {"guid": guid("coding", coder, unit_id, rec.code_id), "creatingUser": user})
                 _el(coding, "CodeRef", {"targetGUID": guid("code", rec.code_id)})
-                if rec.memo:
+                if rec.memo or rec.status:
                     note_guid = guid("note", coder, unit_id, rec.code_id)
                     _el(coding, "NoteRef", {"targetGUID": note_guid})
-                    notes.append((note_guid, f"{coder}: {unit_id} {rec.code_id}", user, rec.memo))
+                    notes.append(
+                        (note_guid, f"{coder}: {unit_id} {rec.code_id}", user, coding_note(rec.memo, rec.status))
+                    )
     link_elements = []
     for rec in links.itertuples(index=False):
         user = guid("user", rec.coder)
@@ -591,6 +596,30 @@ def project_xml(corpus: Corpus, coders: Iterable[str] | None = None) -> tuple[by
 
 
 LINK_RECORD = "lspkit-link: "
+STATUS_RECORD = "lspkit-status: "
+_STATUS_AT_END = re.compile(r"\s*" + re.escape(STATUS_RECORD) + r"(\S+)\s*$")
+
+
+def coding_note(memo: str, status: str) -> str:
+    """A coding's note: its memo, then, where the coder recorded a status, one line
+    ``lspkit-status: aim`` (REFI-QDA has no field for it), so the status survives a round trip.
+
+    >>> coding_note("Aims to align budgets", "aim")
+    'Aims to align budgets\\n\\nlspkit-status: aim'
+    >>> split_status(" ".join(coding_note("Aims to align budgets", "aim").split()))
+    ('Aims to align budgets', 'aim')
+    """
+    if not status:
+        return memo
+    return f"{memo}\n\n{STATUS_RECORD}{status}" if memo else f"{STATUS_RECORD}{status}"
+
+
+def split_status(note: str) -> tuple[str, str]:
+    """A coding note's memo and status (empty when the note records none); see :func:`coding_note`."""
+    found = _STATUS_AT_END.search(note)
+    if found is None:
+        return note, ""
+    return note[: found.start()].strip(), found.group(1)
 
 
 def link_note(link: Any) -> str:
@@ -1708,12 +1737,18 @@ def _coder_codings(mine: pd.DataFrame, corpus: Corpus, coder: str) -> pd.DataFra
     order = {u: i for i, u in enumerate(corpus.units["unit_id"])}
     code_order = {c: i for i, c in enumerate(corpus.codes["code_id"])}
     memos: dict[tuple[str, str], dict[str, None]] = {}
-    for unit_id, code_id, memo in zip(mine["unit_id"], mine["code_id"], mine["memo"]):
+    statuses: dict[tuple[str, str], str] = {}
+    for unit_id, code_id, note in zip(mine["unit_id"], mine["code_id"], mine["memo"]):
+        memo, status = split_status(note)
         found = memos.setdefault((unit_id, code_id), {})
         if memo:
             found[memo] = None
+        if status and not statuses.get((unit_id, code_id)):
+            statuses[(unit_id, code_id)] = status
     keys = sorted(memos, key=lambda k: (order[k[0]], code_order[k[1]]))
-    return pd.DataFrame([(u, c, coder, " | ".join(memos[(u, c)])) for u, c in keys], columns=CODING_COLUMNS)
+    return pd.DataFrame(
+        [(u, c, coder, statuses.get((u, c), ""), " | ".join(memos[(u, c)])) for u, c in keys], columns=CODING_COLUMNS
+    )
 
 
 def import_qdpx(

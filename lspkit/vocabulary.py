@@ -25,6 +25,13 @@ UNIT_SETS: dict[str, tuple[str, ...]] = {"narrative": NARRATIVE_KINDS, "learning
 SUPER_ORDINATE, TRANSFORMATIONAL, TRANSACTIONAL = "super-ordinate", "transformational", "transactional"
 DIMENSIONS: tuple[str, ...] = (SUPER_ORDINATE, TRANSFORMATIONAL, TRANSACTIONAL)
 
+# The status of a coded practice (a coding, or a link): achieved (the text reports it in place or
+# done), in progress (under way, being developed, piloted) or only an aim (an intention, a plan, a
+# future challenge). Aims are coded but never counted as practice; an empty status (a coder who
+# does not record one, such as the heading-derived coder) counts as practice.
+STATUSES: tuple[str, ...] = ("achieved", "in_progress", "aim")
+NOT_PRACTICE: tuple[str, ...] = ("aim",)
+
 # The coder derived from the documents' headings on every load, never typed.
 DERIVED_CODER = "structure"
 CODER_KINDS: tuple[str, ...] = ("human", "derived", "machine", "imported")

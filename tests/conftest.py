@@ -17,6 +17,7 @@ from lspkit.codebook import load_codebook
 from lspkit.corpus import UNIT_COLUMNS, Corpus
 from lspkit.errors import ProblemLog
 from lspkit.links import LINK_FILE_COLUMNS, check_links
+from lspkit.restates import check_restates
 from lspkit.vocabulary import DERIVED_CODER, UNIT_KINDS
 from lspkit.vocabulary import citation as loader_citation
 
@@ -82,17 +83,19 @@ def _unit_row(uid: str, spec: Mapping[str, object], short_names: dict[str, str],
 
 
 def _codings(codings: CodingSpec) -> pd.DataFrame:
-    """(unit, code, coder[, memo]) rows, or a mapping coder -> (unit, code[, memo]) rows."""
+    """(unit, code, coder[, memo[, status]]) rows, or a mapping coder -> (unit, code[, memo[, status]]) rows."""
     if isinstance(codings, Mapping):
         records = [(rec[0], rec[1], coder, *rec[2:]) for coder, recs in codings.items() for rec in recs]
     else:
         records = [tuple(rec) for rec in codings]
-    return pd.DataFrame([(*rec, "")[:4] for rec in records], columns=["unit_id", "code_id", "coder", "memo"])
+    frame = pd.DataFrame([(*rec, "", "")[:5] for rec in records], columns=["unit_id", "code_id", "coder", "memo", "status"])
+    return frame[["unit_id", "code_id", "coder", "status", "memo"]]
 
 
 def build_corpus(units: UnitSpec, codings: CodingSpec = (), links: Iterable[tuple] = (),
                  coders: Mapping[str, str] | Iterable[str] | None = None, *, text: str = "{unit_id}",
-                 citation: str | None = None, short_names: Mapping[str, str] | None = None) -> Corpus:
+                 citation: str | None = None, short_names: Mapping[str, str] | None = None,
+                 parents: Mapping[str, str] | None = None, restates: Iterable[tuple] = ()) -> Corpus:
     """A small :class:`~lspkit.corpus.Corpus` with the project's codebook, from compact specs.
 
     ``units``: unit ids in document order (``a.p04``, ``a.p05.quote1``, ``a.lp1``, ``a.question1``),
@@ -104,9 +107,12 @@ def build_corpus(units: UnitSpec, codings: CodingSpec = (), links: Iterable[tupl
     by default units are cited as the loader cites them (``A ¶4``). Each case's raw text holds its
     units' texts, one a line, and the units' ``start``, ``end`` and ``line`` point into it. Cases are
     those of the units, in order; ``short_names`` maps case ids to short names (default: the id in
-    capitals).
+    capitals). ``parents`` re-parents themes (``{"mainstream_budgets": "pooled_resources"}`` nests one
+    theme under another of the same element). ``restates``: ``(unit, "paragraph ids", coder)`` rows,
+    checked as the loader checks ``restates.csv``.
 
-    ``codings``: ``(unit, code, coder[, memo])`` rows, or a mapping coder -> ``(unit, code[, memo])``.
+    ``codings``: ``(unit, code, coder[, memo[, status]])`` rows, or a mapping coder -> ``(unit, code[, memo[,
+    status]])``.
     ``links``: rows in ``LINK_FILE_COLUMNS`` order (the memo may be left off: ``memo <link id>``),
     checked against the codebook's relations as the loader checks them; a link the loader would
     reject raises ``ValueError``. ``coders``: a mapping coder -> kind, or coder ids (``structure`` is
@@ -119,6 +125,8 @@ def build_corpus(units: UnitSpec, codings: CodingSpec = (), links: Iterable[tupl
     (['ann'], 'a.p04')
     """
     book = load_codebook(DATA / "codebook.yml")
+    for theme, parent in (parents or {}).items():
+        book.codes.loc[book.codes["code_id"] == theme, "parent"] = parent
     specs = dict(units) if isinstance(units, Mapping) else {uid: {} for uid in units}
     specs = {uid: {"words": spec} if isinstance(spec, int) else spec for uid, spec in specs.items()}
     names = dict(short_names or {})
@@ -156,7 +164,13 @@ def build_corpus(units: UnitSpec, codings: CodingSpec = (), links: Iterable[tupl
                              dict(zip(book.relations["id"], book.relations["definition"])), names, log)
     if log:
         raise ValueError("the links of a hand-made corpus must be valid: " + "; ".join(map(str, log.problems)))
-    return Corpus(cases, frame, book.codes, coded, registry, book, Path("."), raw, links=link_frame)
+    restate_rows = [(i + 2, {"unit_id": r[0], "restates": r[1], "coder": r[2], "memo": "same practice"})
+                    for i, r in enumerate(restates)]
+    restate_frame = check_restates(restate_rows, "restates.csv", frame, registry, log)
+    if log:
+        raise ValueError("the restatements of a hand-made corpus must be valid: " + "; ".join(map(str, log.problems)))
+    return Corpus(cases, frame, book.codes, coded, registry, book, Path("."), raw, links=link_frame,
+                  restates=restate_frame)
 
 
 @pytest.fixture(scope="session")

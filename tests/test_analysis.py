@@ -40,7 +40,7 @@ def tiny(make_corpus) -> Corpus:
     units = {uid: {"heading_element": element, "dimension": dim, "words": words}
              for uid, (element, dim, words) in UNITS.items()}
     return make_corpus(units, {"structure": STRUCTURE, "researcher": RESEARCHER}, text="w",
-                       citation="{short_name} {unit_id}")
+                       citation="{short_name} {unit_id}", parents={"mainstream_budgets": "pooled_resources"})
 
 
 def test_element_profile_counts_units_and_words(tiny):
@@ -150,17 +150,48 @@ def test_retrieve_by_code_case_and_coder(tiny):
 
 def test_every_matrix_cell_is_the_number_of_units_retrieve_lists(corpus):
     # The notebooks' tracing promise: a cell of the case x element matrix is exactly the units
-    # retrieve() returns for that case, element and coder (the element's themes are not added).
+    # retrieve() returns for that case, element and coder (the element's themes are not added), less
+    # the codings whose status is only an aim, which retrieve lists and the counts leave out.
     for coder in ("researcher", "structure"):
         matrix = A.case_code_matrix(corpus, coder)
         for case_id in corpus.case_ids:
             for element in corpus.elements:
                 rows = A.retrieve(corpus, code=element, case_id=case_id, coder=coder, kinds=A.EVIDENCE_KINDS)
                 assert rows["unit_id"].is_unique and set(rows["code_id"]) <= {element}
-                assert len(rows) == matrix.loc[case_id, element], (coder, case_id, element)
+                assert len(rows[rows["status"] != "aim"]) == matrix.loc[case_id, element], (coder, case_id, element)
 
 
 def test_departures(tiny):
     d = A.departures(tiny)
     assert d["unit_id"].tolist() == ["b.p05"]
     assert d.iloc[0]["filed_under"] == "steering" and d.iloc[0]["coded_as"] == "standards"
+
+
+def test_practices_not_mentions(make_corpus):
+    # a.p04 and the learning point restating it are one practice; a.p05 is an aim only; b is twice as long
+    units = {"a.p04": 10, "a.p05": 10, "a.p05.quote1": 5, "a.lp1": 5, "b.p04": 40, "b.p05": 10}
+    codings = {"ann": [("a.p04", "pooled_resources", "", "achieved"), ("a.lp1", "pooled_resources", "", "achieved"),
+                       ("a.p05", "pooled_resources", "", "aim"), ("a.p05.quote1", "pooled_resources", "", "in_progress"),
+                       ("b.p04", "pooled_resources", "", "achieved"), ("b.p05", "pooled_resources", "", "aim")]}
+    corpus = make_corpus(units, codings, restates=[("a.lp1", "a.p04", "ann")])
+    rec = A.practice_recurrence(corpus, "ann").set_index(["code_id", "case_id"])
+    a, b = rec.loc[("pooled_resources", "a")], rec.loc[("pooled_resources", "b")]
+    # a: {p04, lp1} achieved; {p05} aim only; {p05.quote1} in progress (a quotation restating nothing)
+    assert a[["practices", "achieved", "in_progress", "aims", "passages", "words"]].tolist() == [2, 1, 1, 1, 4, 30]
+    assert b[["practices", "achieved", "in_progress", "aims", "passages", "words"]].tolist() == [1, 1, 0, 1, 2, 50]
+    assert a["per_1000_words"] == pytest.approx(1000 * 2 / 30, abs=0.005)
+    assert b["per_1000_words"] == pytest.approx(1000 * 1 / 50, abs=0.005)
+    meta = A.theme_meta_matrix(corpus, "ann")
+    assert meta.loc["pooled_resources", ["a", "b", "n_cases", "practices", "aims"]].tolist() == [2, 1, 2, 3, 2]
+    assert "count once" in meta.attrs["counts"]
+    # the unit counts leave the aims out too, and retrieve lists them with their status
+    assert A.case_code_matrix(corpus, "ann", code_kind="theme").loc["a", "pooled_resources"] == 3
+    assert A.retrieve(corpus, code="pooled_resources", coder="ann")["status"].tolist() == [
+        "achieved", "aim", "in_progress", "achieved", "achieved", "aim"]
+
+
+def test_a_restatement_must_join_a_learning_point_or_quotation_to_a_paragraph_of_its_case(make_corpus):
+    with pytest.raises(ValueError, match="'a.p05' is not a learning point or quotation"):
+        make_corpus(["a.p04", "a.p05"], {"ann": [("a.p04", "goals")]}, restates=[("a.p05", "a.p04", "ann")])
+    with pytest.raises(ValueError, match="'b.p04' is in another case than 'a.lp1'"):
+        make_corpus(["a.p04", "a.lp1", "b.p04"], {"ann": [("a.p04", "goals")]}, restates=[("a.lp1", "b.p04", "ann")])

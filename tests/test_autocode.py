@@ -53,10 +53,10 @@ def test_matching_rules():
                                          (r"/\bculture\b[^.]*\bperformance\b/",), ()]})
     got = autocode_units(units, codes)
     assert got.values.tolist() == [
-        ["x.p04", "steering", "auto", "indicators: pool*"],          # whole words: not 'SPOOL'; case ignored
-        ["x.p04", "staff_skills", "auto", "indicators: recruit*"],
-        ["x.lp1", "staff_skills", "auto", "indicators: culture"],    # 'Cultural' is not 'culture'
-        ["x.lp1", "interdependence", "auto", "indicators: /\\bculture\\b[^.]*\\bperformance\\b/"]]
+        ["x.p04", "steering", "auto", "", "indicators: pool*"],          # whole words: not 'SPOOL'; case ignored
+        ["x.p04", "staff_skills", "auto", "", "indicators: recruit*"],
+        ["x.lp1", "staff_skills", "auto", "", "indicators: culture"],    # 'Cultural' is not 'culture'
+        ["x.lp1", "interdependence", "auto", "", "indicators: /\\bculture\\b[^.]*\\bperformance\\b/"]]
     assert autocode_units(units, codes, min_hits=2).empty
 
 
@@ -67,7 +67,7 @@ def test_phrases_match_across_line_breaks_and_any_spacing():
 
 
 def test_every_code_has_indicators_taken_from_its_own_definition():
-    """Honesty: a plain indicator's words occur, in order, in the code's label, definition or include
+    """Honesty: a plain indicator's words occur, in order, in the code's label, definition, interpretation or include
     text (a trailing * standing for any ending; hyphens count as spaces), never picked from units."""
     book = load_codebook(DATA / "codebook.yml")
 
@@ -76,7 +76,7 @@ def test_every_code_has_indicators_taken_from_its_own_definition():
 
     for code in book.codes.itertuples(index=False):
         assert code.indicators, f"{code.code_id} has no indicators"
-        source = words(" ".join([code.label, code.definition, code.include]))
+        source = words(" ".join([code.label, code.definition, code.interpretation, code.include]))
         for term in code.indicators:
             if term.startswith("/"):
                 continue

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import lspkit
+from lspkit.codebook import load_codebook
 from lspkit.errors import LspkitError
 
 from .conftest import CASES, DATA
@@ -17,7 +18,7 @@ def test_tables_have_the_documented_columns(corpus):
     assert {"unit_id", "case_id", "kind", "para", "section", "heading", "dimension", "boilerplate", "text",
             "start", "end"} <= set(corpus.units.columns)
     assert {"code_id", "label", "code_kind", "element", "dimension", "parent", "definition"} <= set(corpus.codes.columns)
-    assert list(corpus.codings.columns) == ["unit_id", "code_id", "coder", "memo"]
+    assert list(corpus.codings.columns) == ["unit_id", "code_id", "coder", "status", "memo"]
     assert corpus.case_ids == CASES
     assert corpus.units["unit_id"].is_unique
 
@@ -35,9 +36,9 @@ def test_element_and_dimension_are_ordered_categoricals_in_7s_order(corpus):
 def test_themes_inherit_element_and_dimension_from_their_parents(corpus):
     codes = corpus.codes.set_index("code_id")
     assert codes.loc["joint_appointments", "element"] == "staff_skills"
-    assert codes.loc["mainstream_budgets", "parent"] == "pooled_resources"  # a theme under a theme
-    assert codes.loc["mainstream_budgets", "element"] == "steering"
-    assert codes.loc["mainstream_budgets", "dimension"] == "transactional"
+    assert codes.loc["mainstream_budgets", "parent"] == "steering"
+    assert codes.loc["data_intelligence", "element"] == "systems"
+    assert codes.loc["data_intelligence", "dimension"] == "transactional"
     assert "interdependence" not in codes.index  # retired: link data (data/links/) record such ties
     assert (corpus.codes["code_kind"] == "element").sum() == 7
     assert (corpus.codes["code_kind"] == "theme").sum() >= 10
@@ -94,7 +95,8 @@ def test_env_var_points_the_loader_at_another_directory(data_copy, monkeypatch):
     (data_copy / "raw" / "hammersmith-and-fulham.txt").unlink()
     lines = (data_copy / "cases.csv").read_text(encoding="utf-8").splitlines()
     (data_copy / "cases.csv").write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
-    for path in [*(data_copy / "codings").glob("*.csv"), *(data_copy / "links").glob("*.csv")]:  # every coder's
+    for path in [*(data_copy / "codings").glob("*.csv"), *(data_copy / "links").glob("*.csv"),
+                 data_copy / "restates.csv"]:  # every coder's rows of the case
         codings = path.read_text(encoding="utf-8").splitlines()
         path.write_text("\n".join(l for l in codings if not l.startswith("hammersmith")) + "\n", encoding="utf-8")
     monkeypatch.setenv("LSPKIT_DATA", str(data_copy))
@@ -157,3 +159,15 @@ def test_raw_span_is_exact_for_every_bolton_unit_saved_with_crlf(data_copy):
 def test_raw_is_the_files_text(corpus):
     for case_id in CASES:
         assert corpus.raw[case_id] == (DATA / "raw" / f"{case_id}.txt").read_bytes().decode("utf-8")
+
+
+def test_a_theme_under_a_theme_takes_the_element_of_the_theme_above(tmp_path):
+    text = (DATA / "codebook.yml").read_text(encoding="utf-8")
+    start = text.index("  - id: mainstream_budgets")
+    entry = text[start:text.index("\n  - id:", start + 1)]
+    assert "    parent: steering\n" in entry
+    nested = text.replace(entry, entry.replace("    parent: steering\n", "    parent: pooled_resources\n"))
+    (tmp_path / "codebook.yml").write_text(nested, encoding="utf-8")
+    codes = load_codebook(tmp_path / "codebook.yml").codes.set_index("code_id")
+    assert codes.loc["mainstream_budgets", "parent"] == "pooled_resources"
+    assert codes.loc["mainstream_budgets", ["element", "dimension"]].tolist() == ["steering", "transactional"]

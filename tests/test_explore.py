@@ -69,7 +69,7 @@ def test_the_fragment_holds_every_case_and_code(corpus, fragment):
 
 
 def test_the_machine_baseline_is_offered_only_when_asked(corpus, fragment):
-    assert [c[0] for c in embedded(fragment)["coders"]] == ["structure", "researcher"]
+    assert [c[0] for c in embedded(fragment)["coders"]] == ["structure", "researcher", "second_reader"]
     asked = embedded(explore.static_explorer(corpus, coders=["researcher", "auto"]))
     assert [c[0] for c in asked["coders"]] == ["researcher", "auto"]
     assert "machine baseline" in asked["coders"][1][1] and "baseline" not in asked["coders"][0][1]
@@ -89,8 +89,8 @@ def test_every_selection_holds_the_rows_of_retrieve(corpus, fragment):
                 assert rows_of(data, case, coder, code) == retrieved(corpus, case, coder, code), (case, coder, code)
                 checked += len(rows_of(data, case, coder, code))
     assert checked > 100
-    pooled = rows_of(data, "bolton", "researcher", "pooled_resources")  # a theme brings its nested theme
-    assert {r[2] for r in pooled} == {"pooled_resources", "mainstream_budgets"}
+    pooled = rows_of(data, "bolton", "researcher", "pooled_resources")
+    assert {r[2] for r in pooled} == {"pooled_resources"}
     assert pooled[0][0].startswith("Bolton ¶")
 
 
@@ -106,7 +106,7 @@ def test_the_profile_numbers_are_those_of_element_profile(corpus, fragment):
 
 def test_a_memo_cannot_break_out_of_the_page(data_copy):
     with open(data_copy / "codings" / "researcher.csv", "a", encoding="utf-8") as f:
-        f.write('bolton.p13,mainstream_budgets,researcher,"' + XSS.replace('"', '""') + '"\n')
+        f.write('bolton.p13,mainstream_budgets,researcher,,"' + XSS.replace('"', '""') + '"\n')
     corpus = lspkit.load_corpus(data_copy)
     fragment = explore.static_explorer(corpus)
     assert "alert(1)</script>" not in fragment and "<b>bold" not in fragment
@@ -182,8 +182,7 @@ def test_the_script_draws_the_rows_and_bars(corpus, fragment):
         assert [m.split(": ", 1)[1] for m in view["memos"]] == [r[3] for r in rows if r[3]]
         assert view["bars"] == analysis.element_profile(corpus.case(case), coder)["units"].tolist()
         assert all(w.endswith("%") for w in view["widths"])
-        assert view["options"] == [len(corpus.case_ids), len(corpus.codes), 2]
-    assert shown[1]["count"] != f"{len(shown[1]['cites'])} units"  # nested theme: codings counted too
+        assert view["options"] == [len(corpus.case_ids), len(corpus.codes), 3]
 
 
 def test_render_gives_the_retrieval_and_a_figure(corpus):

@@ -32,12 +32,12 @@ def test_balance_findings_name_the_extremes():
 
 def test_theme_findings():
     meta = pd.DataFrame({"label": ["Layered", "Pooled", "Brand", "Posts"], "a": [3, 11, 0, 1], "b": [8, 2, 2, 1],
-                         "c": [4, 1, 0, 0], "n_cases": [3, 3, 1, 2], "total_units": [15, 14, 2, 2]},
+                         "c": [4, 1, 0, 0], "n_cases": [3, 3, 1, 2], "practices": [15, 14, 2, 2]},
                         index=pd.Index(["lg", "pr", "br", "jp"], name="code_id"))
     got = findings.theme_findings(meta, {"a": "A", "b": "B", "c": "C"}, top=2)["finding"].tolist()
     assert got == ["2 of the 4 themes recur in all 3 cases: Layered, Pooled.",
-                   "Layered rests on 15 units in all; B gives it 8 of them.",
-                   "Pooled rests on 14 units in all; A gives it 11 of them.",
+                   "Layered: 15 distinct practices in all; B has 8 of them.",
+                   "Pooled: 14 distinct practices in all; A has 11 of them.",
                    "Only B: Brand.", "Posts appears in 2 of the 3 cases: A, B."]
 
 

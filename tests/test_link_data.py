@@ -8,6 +8,7 @@ import re
 import pytest
 
 from lspkit import linkanalysis as L
+from lspkit.decisions import check_decisions, load_decisions
 
 from .conftest import CASES, DATA
 
@@ -44,7 +45,7 @@ def test_links_that_name_an_element_on_a_single_unit_agree_with_the_codings_memo
     codings = corpus.codings[corpus.codings["coder"] == "researcher"]
     added = codings[codings["memo"].str.startswith("Added with the links pass")]
     links = corpus.links.set_index("link_id")
-    assert len(added) >= 5
+    assert len(added) >= 3
     for row in added.itertuples():
         link_id = re.search(r"\(link ([\w.-]+)\)", row.memo).group(1)
         link = links.loc[link_id]
@@ -53,19 +54,22 @@ def test_links_that_name_an_element_on_a_single_unit_agree_with_the_codings_memo
 
 
 def test_the_decision_log_matches_the_codings(corpus):
-    with open(DATA / "decisions.csv", encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    assert rows and set(rows[0]) == {"date", "coder", "unit_id", "code_id", "change", "reason"}
-    coded = set(zip(corpus.codings["coder"], corpus.codings["unit_id"], corpus.codings["code_id"]))
-    codes = set(corpus.codes["code_id"])
-    for row in rows:
-        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["date"]) and row["reason"]
-        key = (row["coder"], row["unit_id"], row["code_id"])
-        if row["change"] == "added":
-            assert key in coded, row
-        elif row["change"] == "removed":
-            assert key not in coded, row
-        elif row["change"] == "retired":
-            assert row["unit_id"] == "" and row["code_id"] not in codes, row
-        else:
-            pytest.fail(f"unknown change {row['change']!r}")
+    log = load_decisions(DATA / "decisions.csv")
+    assert list(log.columns[:8]) == ["date", "coder", "unit_id", "code_id", "change", "old", "new", "reason"]
+    assert check_decisions(log, corpus.codings, corpus.codes) == []
+    # the replay can fail: a coding the log says was added, then removed from the codings
+    added = log[log["change"] == "added"].iloc[-1]
+    key = (corpus.codings["coder"] == added["coder"]) & (corpus.codings["unit_id"] == added["unit_id"]) & (
+        corpus.codings["code_id"] == added["code_id"])
+    problems = check_decisions(log, corpus.codings[~key], corpus.codes)
+    assert problems == [f"row {added['row']}: {added['coder']}'s coding of {added['unit_id']} to {added['code_id']} "
+                        "was added, but it is not in the codings"]
+
+
+def test_every_questioned_coding_of_the_review_has_a_decision():
+    log = load_decisions(DATA / "decisions.csv")
+    decided = set(log.loc[log["coder"] == "researcher", "unit_id"])
+    questioned = ["blackburn-with-darwen.p16", "blackburn-with-darwen.p10", "blackburn-with-darwen.p12.quote1",
+                  "blackburn-with-darwen.p24", "blackburn-with-darwen.p15", "blackburn-with-darwen.p22",
+                  "hammersmith-and-fulham.p16"]
+    assert set(questioned) <= decided

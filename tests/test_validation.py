@@ -33,7 +33,7 @@ def _codings_rows(data_dir) -> int:
 def test_coding_with_unknown_unit_code_and_coder(data_copy):
     n = _codings_rows(data_copy)
     _append(data_copy / "codings" / "researcher.csv",
-            "bolton.p99,style,researcher,\nbolton.p08,leadershp,researcher,\nbolton.p08,style,bob,\n")
+            "bolton.p99,style,researcher,,\nbolton.p08,leadershp,researcher,,\nbolton.p08,style,bob,,\n")
     message = _errors(data_copy)
     assert f"researcher.csv, row {n + 1}: unknown unit 'bolton.p99'" in message
     assert f"researcher.csv, row {n + 2}: unknown code 'leadershp'" in message
@@ -43,7 +43,7 @@ def test_coding_with_unknown_unit_code_and_coder(data_copy):
 
 
 def test_coding_a_boilerplate_unit_or_typing_structure_codings(data_copy):
-    _append(data_copy / "codings" / "researcher.csv", "bolton.p02,style,researcher,\n")
+    _append(data_copy / "codings" / "researcher.csv", "bolton.p02,style,researcher,,\n")
     (data_copy / "codings" / "structure.csv").write_text("unit_id,code_id,coder,memo\nbolton.p08,style,structure,\n")
     message = _errors(data_copy)
     assert "unit 'bolton.p02' is boilerplate" in message
@@ -73,12 +73,12 @@ def test_codebook_entry_missing_a_field_or_naming_an_unknown_parent(data_copy):
     book = data_copy / "codebook.yml"
     text = book.read_text(encoding="utf-8")
     text = text.replace("    label: Political consensus\n", "")
-    text = text.replace("    parent: pooled_resources\n", "    parent: pooled_resorces\n")
+    text = text.replace("    parent: staff_skills\n", "    parent: staf_skills\n", 1)
     book.write_text(text, encoding="utf-8")
     message = _errors(data_copy)
     assert re.search(r"codebook.yml, line \d+: theme 'political_consensus' is missing required field\(s\): label",
                      message)
-    assert re.search(r"codebook.yml, line \d+: theme 'mainstream_budgets' names unknown parent 'pooled_resorces'",
+    assert re.search(r"codebook.yml, line \d+: theme 'joint_appointments' names unknown parent 'staf_skills'",
                      message)
 
 
@@ -120,7 +120,7 @@ def test_case_title_must_match_the_document(data_copy):
 
 
 def test_validate_reports_every_problem_at_once_and_exits_non_zero(data_copy, capsys):
-    _append(data_copy / "codings" / "researcher.csv", "bolton.p99,style,researcher,\nbolton.p08,nope,researcher,\n")
+    _append(data_copy / "codings" / "researcher.csv", "bolton.p99,style,researcher,,\nbolton.p08,nope,researcher,,\n")
     raw = data_copy / "raw" / "bolton.txt"
     raw.write_text(raw.read_text(encoding="utf-8").replace("\n- 7 The", "\n- 8 The"), encoding="utf-8")
     assert main(["--data", str(data_copy), "validate"]) == 1
@@ -285,8 +285,8 @@ def test_an_unreadable_file_names_it(data_copy, monkeypatch):
 
 def test_a_codings_line_over_the_csv_field_limit_names_file_and_row(data_copy):
     n = _codings_rows(data_copy)
-    _append(data_copy / "codings" / "researcher.csv", "bolton.p08,style,researcher," + "x" * 140_000 + "\n")
-    _append(data_copy / "codings" / "researcher.csv", "bolton.p99,style,researcher,\n")
+    _append(data_copy / "codings" / "researcher.csv", "bolton.p08,style,researcher,," + "x" * 140_000 + "\n")
+    _append(data_copy / "codings" / "researcher.csv", "bolton.p99,style,researcher,,\n")
     problems = _problems(data_copy)
     assert f"researcher.csv, row {n + 1}: a field is longer than 131,072 characters" in problems[0]
     assert f"researcher.csv, row {n + 2}: unknown unit 'bolton.p99'" in problems[1]  # the rows after it are read
@@ -295,8 +295,8 @@ def test_a_codings_line_over_the_csv_field_limit_names_file_and_row(data_copy):
 
 def test_an_unclosed_quotation_mark_does_not_swallow_rows_silently(data_copy):
     n = _codings_rows(data_copy)
-    _append(data_copy / "codings" / "researcher.csv", 'bolton.p08,style,researcher,"an open memo\n'
-            "bolton.p09,style,researcher,\n")
+    _append(data_copy / "codings" / "researcher.csv", 'bolton.p08,style,researcher,,"an open memo\n'
+            "bolton.p09,style,researcher,,\n")
     problems = _problems(data_copy)
     assert problems == [f"{data_copy / 'codings' / 'researcher.csv'}, row {n + 1}: a quotation mark is never closed, "
                         f"so rows {n + 1} to {n + 2} (the end of the file) were read as one field and are not used "
@@ -332,7 +332,7 @@ def test_a_nul_in_a_raw_text_is_reported_with_line_and_column(data_copy):
 
 def test_validate_reports_every_kind_of_problem_at_once(data_copy, capsys):
     (data_copy / "codings" / "x.csv").mkdir()
-    _append(data_copy / "codings" / "researcher.csv", "bolton.p08,style,researcher," + "x" * 140_000 + "\n")
+    _append(data_copy / "codings" / "researcher.csv", "bolton.p08,style,researcher,," + "x" * 140_000 + "\n")
     raw = data_copy / "raw" / "bolton.txt"
     raw.write_bytes(raw.read_bytes().replace(b"Bolton first", b"Bolton\x00first", 1))
     (data_copy / "coders.csv").unlink()

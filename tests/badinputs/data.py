@@ -13,6 +13,7 @@ from . import BadInput, append, both, write
 Setup = Callable[[Path, Path], None]
 CODINGS_ROWS = len((DATA / "codings" / "researcher.csv").read_bytes().splitlines())
 NEXT_ROW = CODINGS_ROWS + 1  # the row a line appended to researcher.csv gets
+RESTATES_ROW = len((DATA / "restates.csv").read_bytes().splitlines()) + 1  # likewise for restates.csv
 CASES_HEADER = (DATA / "cases.csv").read_text(encoding="utf-8").splitlines()[0]
 
 
@@ -126,9 +127,9 @@ CASES: list[BadInput] = [
                                                     "auto,machine,\n"),
              "{data}/coders.csv: the registry lacks the derived coder 'structure'"),
     validate("data-coders-unknown-kind", append("coders.csv", "anna,student,x\n"),
-             "{data}/coders.csv, row 5: coder 'anna' has unknown kind 'student'"),
+             "{data}/coders.csv, row 6: coder 'anna' has unknown kind 'student'"),
     validate("data-coders-duplicate", append("coders.csv", "auto,machine,again\n"),
-             "{data}/coders.csv, row 5: duplicate coder 'auto' (first at row 4)"),
+             "{data}/coders.csv, row 6: duplicate coder 'auto' (first at row 4)"),
 
     # -- codebook.yml ------------------------------------------------------------------------------
     validate("data-codebook-missing", remove("codebook.yml"), "{data}/codebook.yml: codebook file not found"),
@@ -143,16 +144,16 @@ CASES: list[BadInput] = [
              "{data}/codebook.yml: the codebook is a single value ('7S'), not a mapping"),
     validate("data-codebook-not-yaml", write("codebook.yml", "elements: [unclosed\n"),
              "{data}/codebook.yml, line 2, column 1: not valid YAML"),
-    validate("data-codebook-nul", replace("codebook.yml", "version: 1", "version: 1\x00"),
+    validate("data-codebook-nul", replace("codebook.yml", "version: 2", "version: 2\x00"),
              "codebook.yml, line", "not valid YAML: character U+0000 is not allowed"),
     validate("data-codebook-not-utf8", replace("codebook.yml", "# The lspkit codebook", b"# The lspkit \xe9codebook"),
              "{data}/codebook.yml, line 1, byte 13: cannot be decoded as UTF-8"),
     validate("data-codebook-is-a-folder", folder("codebook.yml"), "{data}/codebook.yml: is a folder, not a file"),
     validate("data-codebook-dimensions-not-a-list", replace("codebook.yml", "dimensions:\n", "dimensions: three\nx:\n"),
              "{data}/codebook.yml: 'dimensions' must be a list"),
-    validate("data-codebook-unknown-parent", replace("codebook.yml", "parent: pooled_resources",
-                                                     "parent: pooled_resorces"),
-             "codebook.yml, line", "theme 'mainstream_budgets' names unknown parent 'pooled_resorces'"),
+    validate("data-codebook-unknown-parent", replace("codebook.yml", "parent: staff_skills",
+                                                     "parent: staf_skills"),
+             "codebook.yml, line", "theme 'joint_appointments' names unknown parent 'staf_skills'"),
     validate("data-codebook-missing-label", replace("codebook.yml", "    label: Political consensus\n", ""),
              "codebook.yml, line", "theme 'political_consensus' is missing required field(s): label"),
     validate("data-codebook-bad-indicator", replace("codebook.yml", "      - leadership\n",
@@ -165,13 +166,13 @@ CASES: list[BadInput] = [
     validate("data-codings-folder-is-a-file", both(remove("codings"), write("codings", "not a folder")),
              "{data}/codings: is a file, not a folder"),
     validate("data-codings-line-over-field-limit",
-             append("codings/researcher.csv", "bolton.p08,style,researcher," + "x" * 140_000 + "\n"),
+             append("codings/researcher.csv", "bolton.p08,style,researcher,," + "x" * 140_000 + "\n"),
              f"{{data}}/codings/researcher.csv, row {NEXT_ROW}: a field is longer than 131,072 characters"),
     validate("data-codings-quoted-field-over-field-limit",
-             append("codings/researcher.csv", 'bolton.p08,style,researcher,"' + "x" * 140_000 + '"\n'),
+             append("codings/researcher.csv", 'bolton.p08,style,researcher,,"' + "x" * 140_000 + '"\n'),
              f"{{data}}/codings/researcher.csv, row {NEXT_ROW}: a field is longer than 131,072 characters"),
     validate("data-codings-unclosed-quote",
-             append("codings/researcher.csv", 'bolton.p08,style,researcher,"open\nbolton.p09,goals,researcher,\n'),
+             append("codings/researcher.csv", 'bolton.p08,style,researcher,,"open\nbolton.p09,goals,researcher,,\n'),
              f"{{data}}/codings/researcher.csv, row {NEXT_ROW}: a quotation mark is never closed, "
              f"so rows {NEXT_ROW} to {NEXT_ROW + 1}"),
     validate("data-codings-missing-column", write("codings/anna.csv", "unit_id,code,coder,memo\n"),
@@ -181,20 +182,37 @@ CASES: list[BadInput] = [
              write("codings/anna.csv", b"unit_id,code_id,coder,memo\nbolton.p08,style,researcher,caf\xe9\n"),
              "{data}/codings/anna.csv, row 2, byte 58: cannot be decoded as UTF-8"),
     validate("data-codings-wrong-field-count", append("codings/researcher.csv", "bolton.p08,style\n"),
-             f"{{data}}/codings/researcher.csv, row {NEXT_ROW}: has 2 fields, the header has 4"),
-    validate("data-codings-unknown-unit", append("codings/researcher.csv", "bolton.p99,style,researcher,\n"),
+             f"{{data}}/codings/researcher.csv, row {NEXT_ROW}: has 2 fields, the header has 5"),
+    validate("data-codings-unknown-unit", append("codings/researcher.csv", "bolton.p99,style,researcher,,\n"),
              f"{{data}}/codings/researcher.csv, row {NEXT_ROW}: unknown unit 'bolton.p99'"),
-    validate("data-codings-unknown-code", append("codings/researcher.csv", "bolton.p08,leadershp,researcher,\n"),
+    validate("data-codings-unknown-code", append("codings/researcher.csv", "bolton.p08,leadershp,researcher,,\n"),
              f"{{data}}/codings/researcher.csv, row {NEXT_ROW}: unknown code 'leadershp'"),
-    validate("data-codings-unknown-coder", append("codings/researcher.csv", "bolton.p08,style,bob,\n"),
+    validate("data-codings-unknown-coder", append("codings/researcher.csv", "bolton.p08,style,bob,,\n"),
              f"{{data}}/codings/researcher.csv, row {NEXT_ROW}: unknown coder 'bob'"),
-    validate("data-codings-boilerplate", append("codings/researcher.csv", "bolton.p02,style,researcher,\n"),
+    validate("data-codings-boilerplate", append("codings/researcher.csv", "bolton.p02,style,researcher,,\n"),
              f"{{data}}/codings/researcher.csv, row {NEXT_ROW}: unit 'bolton.p02' is boilerplate"),
     validate("data-codings-typed-structure", write("codings/structure.csv", "unit_id,code_id,coder,memo\n"
                                                    "bolton.p08,style,structure,\n"),
              "{data}/codings/structure.csv, row 2: coder 'structure' is derived from the headings"),
-    validate("data-codings-duplicate", append("codings/researcher.csv", "bolton.p08,staff_skills,researcher,\n"),
+    validate("data-codings-duplicate", append("codings/researcher.csv", "bolton.p08,staff_skills,researcher,,\n"),
              f"{{data}}/codings/researcher.csv, row {NEXT_ROW}: duplicate coding", "(first at researcher.csv row"),
+    validate("data-codings-unknown-status", append("codings/researcher.csv", "bolton.p08,style,researcher,done,\n"),
+             f"{{data}}/codings/researcher.csv, row {NEXT_ROW}: unknown status 'done'",
+             "use achieved, in_progress, aim, or leave it empty"),
+
+    # -- restates.csv ------------------------------------------------------------------------------
+    validate("data-restates-unknown-unit", append("restates.csv", "bolton.lp9,bolton.p08,second_reader,x\n"),
+             f"{{data}}/restates.csv, row {RESTATES_ROW}: unknown unit 'bolton.lp9'"),
+    validate("data-restates-a-paragraph-restating", append("restates.csv", "bolton.p09,bolton.p08,second_reader,x\n"),
+             f"{{data}}/restates.csv, row {RESTATES_ROW}: 'bolton.p09' is not a learning point or quotation"),
+    validate("data-restates-other-case", append("restates.csv", "hammersmith-and-fulham.p19.quote2,bolton.p08,second_reader,x\n"),
+             f"{{data}}/restates.csv, row {RESTATES_ROW}: 'bolton.p08' is in another case than 'hammersmith-and-fulham.p19.quote2'"),
+    validate("data-restates-no-memo", append("restates.csv", "blackburn-with-darwen.p12.quote1,blackburn-with-darwen.p12,second_reader,\n"),
+             f"{{data}}/restates.csv, row {RESTATES_ROW}: no memo"),
+
+    # -- decisions.csv -----------------------------------------------------------------------------
+    validate("data-decisions-unknown-change", append("decisions.csv", "2026-12-03,researcher,bolton.p08,goals,moved,,,x\n"),
+             "decisions.csv, row", "unknown change 'moved'"),
 
     # -- raw/*.txt ---------------------------------------------------------------------------------
     validate("data-raw-folder-named-like-a-text", folder("raw/wigan.txt"),

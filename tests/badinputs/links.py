@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from . import BadInput, append, write
 
 GOOD = "bolton.L90,bolton.p08,staff_skills,synergies,one-way,leads_to,explicit,achieved,researcher,a memo\n"
 HEADER = "link_id,unit_ids,source,target,direction,relation,evidence,status,coder,memo\n"
-ROW = 76  # the first row after the 74 links of links/researcher.csv and its header
+# the first row after the links of links/researcher.csv and its header
+ROW = len((Path(__file__).resolve().parents[2] / "data" / "links" / "researcher.csv").read_bytes().splitlines()) + 1
 
 
 def _bad(field: int, value: str) -> str:
