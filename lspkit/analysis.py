@@ -956,6 +956,59 @@ def codebook_usage(corpus: Corpus, kinds: Sequence[str] = EVIDENCE_KINDS + ("que
     return out
 
 
+def model_definitions(corpus: Corpus) -> pd.DataFrame:
+    """Each element's definition as the codebook quotes it from ¶2–3, whether those words stand in
+    ¶2–3 of every case study, and the project's interpretation beyond them.
+
+    Columns: ``code_id, label, dimension, definition, quoted_in, interpretation``; ``quoted_in`` says
+    in how many of the cases' ¶2–3 the definition stands word for word (white space aside).
+
+    >>> from lspkit import load_corpus
+    >>> model_definitions(load_corpus()).set_index("code_id").loc["style", "quoted_in"]
+    '¶2–3 of all 3 case studies'
+    """
+    units = corpus.units[(corpus.units["kind"] == "paragraph") & corpus.units["para"].isin([2, 3])]
+    model_text = units.groupby("case_id", observed=True)["text"].agg(lambda t: " ".join(" ".join(t).split()))
+    elements = corpus.codes[corpus.codes["code_kind"] == "element"]
+    out = elements[["code_id", "label", "dimension", "definition", "interpretation"]].reset_index(drop=True)
+    k = len(model_text)
+
+    def where(definition: str) -> str:
+        found = [c for c, text in model_text.items() if definition and " ".join(definition.split()) in text]
+        if k and len(found) == k:
+            return f"¶2–3 of all {k} case studies" if k > 1 else "¶2–3 of the case study"
+        return f"¶2–3 of {len(found)} of {k} case studies" if found else "not in ¶2–3: the project's wording"
+
+    out.insert(4, "quoted_in", [where(d) for d in out["definition"]])
+    return out
+
+
+def code_criteria(corpus: Corpus) -> pd.DataFrame:
+    """Every code's inclusion and exclusion criteria and its cited examples, as the codebook gives them.
+
+    Columns: ``code_id, label, include, exclude, typical, borderline``; an example is its citation and
+    note, one per line, marked "(not in this corpus)" where the citation names no unit loaded here.
+
+    >>> from lspkit import load_corpus
+    >>> code_criteria(load_corpus()).columns.tolist()
+    ['code_id', 'label', 'include', 'exclude', 'typical', 'borderline']
+    """
+    cited = set(corpus.units["citation"])
+    examples = corpus.codebook.examples
+
+    def listed(code_id: str, kind: str) -> str:
+        rows = examples[(examples["code_id"] == code_id) & (examples["type"] == kind)]
+        return "\n".join(
+            f"{r.cite}" + ("" if r.cite in cited else " (not in this corpus)") + (f": {r.note}" if r.note else "")
+            for r in rows.itertuples(index=False)
+        )
+
+    out = corpus.codes[["code_id", "label", "include", "exclude"]].reset_index(drop=True)
+    out["typical"] = [listed(c, "typical") for c in out["code_id"]]
+    out["borderline"] = [listed(c, "borderline") for c in out["code_id"]]
+    return out
+
+
 def synthesis(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
     """Findings stated from the results, so the prose can never drift from the numbers.
 

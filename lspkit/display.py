@@ -86,3 +86,14 @@ def setup_notebook() -> None:
         shell.run_line_magic(
             "config", "InlineBackend.print_figure_kwargs = {'bbox_inches': 'tight', 'metadata': {'Software': None}}"
         )
+
+
+def show_markdown(text: str) -> None:
+    """Display generated Markdown as rendered text whose plain-text form is the Markdown itself, so a
+    saved notebook keeps the words and the regression tests (nbval) compare them.
+
+    >>> show_markdown("**Bolton**: 30 evidence units.")  # doctest: +SKIP
+    """
+    from IPython.display import display
+
+    display({"text/markdown": text, "text/plain": text}, raw=True)

@@ -20,9 +20,12 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .corpus import Corpus
 
 EVEN_BAND = 0.10
 LEAN_BAND = 1 / 3
@@ -158,3 +161,123 @@ def departure_findings(disagreements: pd.DataFrame, coders: tuple[str, str]) -> 
             )
         ]
     )
+
+
+def case_opening(corpus: "Corpus", coder: str = "researcher") -> str:
+    """The title and opening of a one-case page, in Markdown, stated from the data: the partnership,
+    the document, what was read, how the account balances the two dimensions, its most frequent
+    elements counted as practices, and how its links join the dimensions, each with citations.
+
+    >>> import lspkit
+    >>> print(case_opening(lspkit.load_corpus().case("bolton")).splitlines()[0])
+    # Bolton Vision Partnership
+    """
+    from . import analysis, linkanalysis
+
+    case = corpus.cases.iloc[0]
+    name = str(case["short_name"])
+    units = corpus.units[~corpus.units["boilerplate"] & corpus.units["kind"].isin(analysis.EVIDENCE_KINDS)]
+    kinds = units["kind"].astype(str).value_counts()
+    lines = [
+        f"# {case['partnership']}",
+        "",
+        f"*{case['title']}*, an Audit Commission case study published {_month(case['published'])}, read through the "
+        f"public sector 7S model by the `{coder}` coder: {len(units)} evidence units "
+        f"({kinds.get('paragraph', 0)} paragraphs, {kinds.get('quote', 0)} quotations, "
+        f"{kinds.get('learning_point', 0)} learning points; {int(units['words'].sum()):,} words).",
+        "",
+    ]
+    bal = analysis.balance(corpus, coder)
+    narrative = bal[bal["units_of"] == "narrative"]
+    said = []
+    if len(narrative):
+        row = narrative.iloc[0]
+        said.append(
+            f"The account {balance_wording(row['balance_index'])} (balance index {row['balance_index']:+.2f}: "
+            f"{row['transformational']} transformational against {row['transactional']} transactional units "
+            "of the narrative)."
+        )
+    rec = analysis.practice_recurrence(corpus, coder, code_kind="element")
+    rec = rec[rec["practices"] > 0].sort_values("practices", ascending=False, kind="stable")
+    if len(rec):
+        top = rec.head(3)
+        said.append(
+            "Counted as distinct practices (aims left out), its most frequent elements are "
+            + ", ".join(f"{r.label.lower()} ({r.practices})" for r in top.itertuples(index=False))
+            + "."
+        )
+    missing = [
+        str(label).lower()
+        for code, label in zip(corpus.codes["code_id"], corpus.codes["label"])
+        if code in corpus.elements and code not in set(rec["code_id"].astype(str))
+    ]
+    if missing:
+        said.append(f"It reports no practice of {', '.join(missing)}.")
+    links = corpus.links[corpus.links["coder"] == coder]
+    cross = links[links["cross"]]
+    if len(links):
+        kinds_of = (
+            cross.groupby(["source", "target", "relation"], sort=False)
+            .size()
+            .sort_values(ascending=False, kind="stable")
+        )
+        sentence = f"Of its {len(links)} links, {len(cross)} join the two dimensions"
+        if len(kinds_of):
+            source, target, relation = kinds_of.index[0]
+            n = int(kinds_of.iloc[0])
+            example = cross[(cross["source"] == source) & (cross["target"] == target) & (cross["relation"] == relation)]
+            label = dict(zip(corpus.codes["code_id"], corpus.codes["label"]))
+            kind = f"{label[source].lower()} {relation.replace('_', ' ')} {label[target].lower()}"
+            if n > 1:
+                sentence += f"; the most frequent is {kind} ({n}: {'; '.join(example['citation'])})"
+            else:
+                sentence += f"; no kind of them occurs twice, and the first is {kind} ({example['citation'].iloc[0]})"
+        said.append(sentence + ".")
+    aims = linkanalysis.link_summary(corpus, coder)
+    if len(aims) and int(aims["aim"].iloc[0]):
+        said.append(f"{int(aims['aim'].iloc[0])} of the links are aims, not practice.")
+    lines.append(" ".join(said) if said else f"The `{coder}` coder has coded nothing in {name}.")
+    return "\n".join(lines)
+
+
+def _month(published: object) -> str:
+    """'2009-04' as 'April 2009' (anything else as it is)."""
+    import calendar
+
+    text = str(published)
+    year, _, month = text.partition("-")
+    if year.isdigit() and month.isdigit() and 1 <= int(month) <= 12:
+        return f"{calendar.month_name[int(month)]} {year}"
+    return text
+
+
+def quotation_sources(corpus: "Corpus") -> pd.DataFrame:
+    """Who the documents quote: one finding per case with quotations, and whether every speaker holds
+    a local-authority ('LA') post, as the documents attribute them.
+
+    >>> import lspkit
+    >>> quotation_sources(lspkit.load_corpus())["finding"].iloc[-1]
+    'All 4 quotations are attributed to local-authority (LA) officers; none to another partner.'
+    """
+    quotes = corpus.units[corpus.units["kind"] == "quote"]
+    rows = []
+    for case_id, part in quotes.groupby("case_id", observed=True, sort=False):
+        who = "; ".join(f"{r.speaker} ({r.citation})" for r in part.itertuples(index=False))
+        rows.append((f"{who}.", str(case_id)))
+    if len(quotes):
+        local = quotes["speaker"].astype(str).str.match(r"^LA\b")
+        if local.all():
+            rows.append(
+                (
+                    f"All {len(quotes)} quotations are attributed to local-authority (LA) officers; none to another "
+                    "partner.",
+                    "quotations",
+                )
+            )
+        else:
+            rows.append(
+                (f"{int(local.sum())} of {len(quotes)} quotations are attributed to LA officers.", "quotations")
+            )
+    else:
+        rows.append(("The documents quote no one.", "quotations"))
+    return _frame(rows)

@@ -151,6 +151,9 @@ READING_ORDER = {
 }
 
 
+CHANGE_LOG_ANCHOR = "Codebook-change-log"  # the id nbconvert gives coding_overview's "Codebook change log" heading
+
+
 def index_html(
     pages: Iterable[dict[str, Any]], run_date: str, data_version: str, version: str, codebook_version: str = ""
 ) -> str:
@@ -162,7 +165,9 @@ def index_html(
     pages = list(pages)
     meta = [f"Run date: {e(run_date)}"]
     if codebook_version:
-        meta.append(f"codebook version {e(codebook_version)}")
+        overview = next((p for p in pages if p.get("html") == "coding_overview.html"), None)
+        log = f' (<a href="coding_overview.html#{CHANGE_LOG_ANCHOR}">change log</a>)' if overview else ""
+        meta.append(f"codebook version {e(codebook_version)}{log}")
     meta += [f"data version <code>{e(data_version)}</code>", f"lspkit {e(version)}"]
     parts = [
         "<!DOCTYPE html>",

@@ -45,7 +45,7 @@ def test_links_that_name_an_element_on_a_single_unit_agree_with_the_codings_memo
     codings = corpus.codings[corpus.codings["coder"] == "researcher"]
     added = codings[codings["memo"].str.startswith("Added with the links pass")]
     links = corpus.links.set_index("link_id")
-    assert len(added) >= 3
+    assert len(added) >= 2
     for row in added.itertuples():
         link_id = re.search(r"\(link ([\w.-]+)\)", row.memo).group(1)
         link = links.loc[link_id]

@@ -105,8 +105,8 @@ def test_data_text_is_escaped_in_the_published_html(tmp_path, data_copy):
     path = data_copy / "codings" / "researcher.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     row = next(i for i, line in enumerate(lines) if line.startswith("bolton.p20,standards,"))
-    unit, code, coder, _ = lines[row].split(",", 3)
-    lines[row] = f'{unit},{code},{coder},"<script>alert(1)</script> & <b>bold</b>"'
+    unit, code, coder, status, _ = lines[row].split(",", 4)
+    lines[row] = f'{unit},{code},{coder},{status},"<script>alert(1)</script> & <b>bold</b>"'
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     umask = os.umask(0o022)  # the usual umask, whatever the test machine's
     try:

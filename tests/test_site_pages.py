@@ -71,5 +71,10 @@ def test_the_index_introduces_the_study_and_says_what_never_published():
     assert "Reading order" in page and "codebook version 2" in page and "Audit Commission" in page
     assert "never published: its run failed in cell 4 (In [3]) LspkitError: unknown coder" in page
     assert '<a href="cross_case.html">' in page and 'href=""' not in page
+    assert "change log" not in page  # no coding overview published: nothing to link to
+    overview = {"name": "coding_overview", "title": "Coding overview", "group": "Coding", "html": "coding_overview.html",
+                "description": "Codebook", "status": "ok", "data_version": "abc", "finished": "2009-04-01"}
+    linked = index_html([*pages, overview], "2009-04-01 00:00 UTC", "abc", "0.1.0", codebook_version="2")
+    assert 'codebook version 2 (<a href="coding_overview.html#Codebook-change-log">change log</a>)' in linked
     empty = index_html([], "not yet run", "abc", "0.1.0")
     assert "No page has been published yet" in empty
