@@ -29,6 +29,7 @@ import warnings
 from pathlib import Path
 
 from .errors import LspkitError
+from .lazyimports import defer_rfc3987_syntax
 from .workbook import WORKBOOK_ENV
 
 
@@ -367,6 +368,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 success, 1 a reported problem, 2 usage)."""
+    defer_rfc3987_syntax()  # this process's nbformat import skips a slow, unused import: see lspkit.lazyimports
     argv = sys.argv[1:] if argv is None else argv
     if "--lsp" in argv or any(a.startswith("--lsp=") for a in argv):
         print("lspkit: warning: --lsp is deprecated, use --case", file=sys.stderr)

@@ -327,8 +327,12 @@ def krippendorff_alpha(
     pairable = (~np.isnan(matrix)).sum(axis=0) >= 2
     values = matrix[:, pairable]
     values = values[~np.isnan(values)]
-    if values.size == 0 or np.unique(values).size < 2:
+    domain = np.unique(values)
+    if values.size == 0 or domain.size < 2:
         return float("nan")
+    if domain.size == 2:  # yes/no decisions: count each pairable unit's values here, at numpy speed
+        counts = np.stack([(matrix[:, pairable] == v).sum(axis=0) for v in domain], axis=1)
+        return float(krippendorff.alpha(value_counts=counts, value_domain=domain, level_of_measurement=level))
     return float(krippendorff.alpha(reliability_data=matrix, level_of_measurement=level))
 
 
@@ -484,17 +488,30 @@ def coverage_matrix(corpus: Corpus, coders: Sequence[str], *, kinds: Sequence[st
     (True, False)
     """
     coders = _coder_list(corpus, coders)
-    units = corpus.units[~corpus.units["boilerplate"] & corpus.units["kind"].isin(_check_kinds(kinds))]
+    keep = (~corpus.units["boilerplate"] & corpus.units["kind"].isin(_check_kinds(kinds))).to_numpy(dtype=bool)
+    units = corpus.units[keep]
     derived = corpus.derived_coders
-    case_of = corpus.units.set_index("unit_id")["case_id"]
+    narrative = units["kind"].isin(list(NARRATIVE_KINDS)).to_numpy(dtype=bool)
+    pos = corpus.positions
+    coder_of = corpus.codings["coder"].to_numpy(dtype=object)
+    if pos.unique:  # row positions: the case of every coded unit without a string join
+        unit_case = pos.unit_case
+        case_here = unit_case[keep]
+    else:
+        unit_case = pd.factorize(corpus.units["case_id"].astype(str))[0]
+        case_here = unit_case[keep]
+        row_of = pd.Index(corpus.units["unit_id"].to_numpy(dtype=object)).get_indexer(
+            corpus.codings["unit_id"].to_numpy(dtype=object)
+        )
     out = {}
     for coder in coders:
-        coded = corpus.codings.loc[corpus.codings["coder"] == coder, "unit_id"]
-        cases = set(case_of.reindex(coded).dropna())
-        covered = units["case_id"].isin(cases)
+        rows = np.flatnonzero(coder_of == coder)
+        unit_rows = pos.coding_unit[rows] if pos.unique else row_of[rows]
+        cases = np.unique(unit_case[unit_rows[unit_rows >= 0]])
+        covered = np.isin(case_here, cases)
         if coder in derived:
-            covered &= units["kind"].isin(list(NARRATIVE_KINDS))
-        out[coder] = covered.to_numpy()
+            covered &= narrative
+        out[coder] = covered
     frame = pd.DataFrame(out, index=pd.Index(units["unit_id"].to_numpy(), name="unit_id"))
     return frame
 
