@@ -25,7 +25,6 @@ import pandas as pd
 
 from .corpus import Corpus, Positions
 from .errors import LspkitError, Problem
-from .findings import balance_wording
 from .linkanalysis import (  # noqa: F401  (link analyses,
     link_chains,
     link_matrix,
@@ -1012,57 +1011,35 @@ def code_criteria(corpus: Corpus) -> pd.DataFrame:
 def synthesis(corpus: Corpus, coder: str = "researcher") -> pd.DataFrame:
     """Findings stated from the results, so the prose can never drift from the numbers.
 
-    One row per finding: ``finding`` (a sentence) and ``basis`` (the table it comes from).
+    One row per finding: ``finding`` (a sentence) and ``basis`` (the table it comes from). The
+    sentences are those of :mod:`lspkit.findings`, worded once there: what recurs in every case and
+    what only one case shows (:func:`~lspkit.findings.theme_findings`), how the balance runs across
+    the cases, or, for one case, which way it leans (:func:`~lspkit.findings.balance_findings`), then
+    the co-coding of the two dimensions per case.
     """
-    meta = theme_meta_matrix(corpus, coder)
-    bal = balance(corpus, coder)
-    links = interdependence_summary(corpus, coder)
+    from . import findings
+
+    names = dict(zip(corpus.cases["case_id"], corpus.cases["short_name"]))
     k = len(corpus.case_ids)
-    name = dict(zip(corpus.cases["case_id"], corpus.cases["short_name"]))
-    out = []
-    shared = meta[meta["n_cases"] == k]
+    parts = []
     if k > 1:
-        out.append(
-            (
-                f"{len(shared)} of {len(meta)} themes recur in all {k} cases: "
-                + (", ".join(shared["label"]) if len(shared) else "none")
-                + ".",
-                "theme meta-matrix",
-            )
-        )
-        singles = meta[meta["n_cases"] == 1]
-        own = singles.groupby("pattern", sort=False)["label"].agg(list).to_dict()
-        for case_id in corpus.case_ids:
-            if own.get(f"only {case_id}"):
-                out.append((f"Only {name[case_id]} shows: {', '.join(own[f'only {case_id}'])}.", "theme meta-matrix"))
-    for units_of in UNIT_SETS:
-        part = bal[bal["units_of"] == units_of].dropna(subset=["balance_index"])
-        if len(part) > 1:
-            hi = part.loc[part["balance_index"].idxmax()]
-            lo = part.loc[part["balance_index"].idxmin()]
-            out.append(
+        themes = findings.theme_findings(theme_meta_matrix(corpus, coder), names)
+        parts.append(themes[(themes["basis"] == "theme meta-matrix")])
+    bal = findings.balance_findings(balance(corpus, coder), names)
+    extremes = bal["finding"].str.startswith("In the ")  # the range across the cases, not one case's lean
+    parts.append(bal[extremes] if k > 1 else bal)
+    links = interdependence_summary(corpus, coder)
+    parts.append(
+        pd.DataFrame(
+            [
                 (
-                    f"In the {units_of}, the balance index runs from {lo['balance_index']:+.2f} "
-                    f"({name[str(lo['case_id'])]}) to {hi['balance_index']:+.2f} ({name[str(hi['case_id'])]}).",
-                    "balance",
+                    f"{names[row.case_id]}: {row.linking_units} of {row.coded_units} coded units carry both a "
+                    f"transformational and a transactional element (co-coding, a proxy for links).",
+                    "co-coding",
                 )
-            )
-        for row in part.itertuples(index=False):
-            if len(part) == 1:
-                out.append(
-                    (
-                        f"In the {units_of}, {name[str(row.case_id)]} {balance_wording(row.balance_index)} "
-                        f"(index {row.balance_index:+.2f}: {row.transformational} transformational, "
-                        f"{row.transactional} transactional units).",
-                        "balance",
-                    )
-                )
-    for row in links.itertuples(index=False):
-        out.append(
-            (
-                f"{name[row.case_id]}: {row.linking_units} of {row.coded_units} coded units carry both a "
-                f"transformational and a transactional element (co-coding, a proxy for links).",
-                "co-coding",
-            )
+                for row in links.itertuples(index=False)
+            ],
+            columns=["finding", "basis"],
         )
-    return pd.DataFrame(out, columns=["finding", "basis"])
+    )
+    return pd.concat(parts, ignore_index=True)

@@ -95,11 +95,14 @@ def balance_findings(bal: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFram
         known = part.dropna(subset=["balance_index"])
         if len(known) > 1 and known["balance_index"].nunique() > 1:
             hi, lo = known.loc[known["balance_index"].idxmax()], known.loc[known["balance_index"].idxmin()]
+            # relative words that stay true when every index is on one side of zero
+            top = "most transformational" if hi["balance_index"] > 0 else "least transactional"
+            bottom = "most transactional" if lo["balance_index"] < 0 else "least transformational"
             rows.append(
                 (
-                    f"In the {units_of}, {names.get(hi['case_id'], hi['case_id'])} is the most transformational "
-                    f"account ({hi['balance_index']:+.2f}) and {names.get(lo['case_id'], lo['case_id'])} the most "
-                    f"transactional ({lo['balance_index']:+.2f}).",
+                    f"In the {units_of}, {names.get(hi['case_id'], hi['case_id'])} is the {top} "
+                    f"account ({hi['balance_index']:+.2f}) and {names.get(lo['case_id'], lo['case_id'])} the "
+                    f"{bottom} ({lo['balance_index']:+.2f}).",
                     f"balance, {units_of}",
                 )
             )

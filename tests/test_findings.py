@@ -62,3 +62,10 @@ def test_no_number_in_a_notebooks_prose_is_typed_by_hand(name):
             rest = ALLOWED.sub("", cell.source)
             typed = re.findall(r".{0,30}\d.{0,10}", rest)
             assert not typed, f"{name}.ipynb cell {i}: {typed}"
+
+
+def test_the_extremes_are_worded_relatively_when_every_case_leans_one_way():
+    bal = pd.DataFrame({"case_id": ["a", "b"], "units_of": ["narrative"] * 2, "transformational": [15, 8],
+                        "transactional": [16, 11], "balance_index": [-1 / 31, -3 / 19]})
+    got = findings.balance_findings(bal, {"a": "A", "b": "B"})["finding"].tolist()[-1]
+    assert got == "In the narrative, A is the least transactional account (-0.03) and B the most transactional (-0.16)."
