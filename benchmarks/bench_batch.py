@@ -32,12 +32,14 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-EMPTY_PROFILE = {
-    "cells": [{"cell_type": "code", "execution_count": None, "metadata": {"tags": ["parameters"]}, "outputs": [],
-               "source": 'lsp = "bolton"\ncoder = "researcher"\ndata_dir = None'}],
-    "metadata": {"kernelspec": {"name": "lspkit", "display_name": "Python (lspkit)", "language": "python"}},
-    "nbformat": 4, "nbformat_minor": 4,
-}
+def _empty_profile() -> dict:
+    """The case profile emptied of every cell but its parameters cell, its metadata kept (the runner
+    plans it as the same per-case page): the floor's notebook."""
+    nb = json.loads((ROOT / "notebooks" / "case_profile.ipynb").read_text(encoding="utf-8"))
+    nb["cells"] = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    for cell in nb["cells"]:
+        cell["outputs"], cell["execution_count"] = [], None
+    return nb
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> float:
@@ -81,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
 
         empty_dir = work / "empty-notebooks"
         empty_dir.mkdir()
-        (empty_dir / "case_profile.ipynb").write_text(json.dumps(EMPTY_PROFILE), encoding="utf-8")
+        empty = _empty_profile()
+        (empty_dir / "case_profile.ipynb").write_text(json.dumps(empty), encoding="utf-8")
         print("floor: the same batch of empty notebooks ...", file=sys.stderr, flush=True)
         floor_run = _run([sys.executable, "-c", _FLOOR_RUN, str(data), str(work / "out-floor"), str(empty_dir),
                           str(args.jobs)], env)
@@ -90,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"floor: papermill, a one-cell notebook in a new kernel, x{args.floor_runs} ...", file=sys.stderr,
               flush=True)
         one = work / "one-cell.ipynb"
-        one.write_text(json.dumps({**EMPTY_PROFILE, "cells": [dict(EMPTY_PROFILE["cells"][0], metadata={},
-                                                                    source="1")]}), encoding="utf-8")
+        one.write_text(json.dumps({**empty, "cells": [dict(empty["cells"][0], metadata={}, source="1")]}),
+                       encoding="utf-8")
         kernel = [_run([str(BIN / "papermill"), str(one), str(work / f"one-{i}.ipynb"), "--no-progress-bar"], env)
                   for i in range(args.floor_runs)]
 
