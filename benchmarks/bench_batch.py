@@ -33,13 +33,10 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 def _empty_profile() -> dict:
-    """The case profile emptied of every cell but its parameters cell, its metadata kept (the runner
-    plans it as the same per-case page): the floor's notebook."""
-    nb = json.loads((ROOT / "notebooks" / "case_profile.ipynb").read_text(encoding="utf-8"))
-    nb["cells"] = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
-    for cell in nb["cells"]:
-        cell["outputs"], cell["execution_count"] = [], None
-    return nb
+    """The case profile emptied of every cell but its parameters cell (see bench_run.parameters_only)."""
+    from bench_run import parameters_only
+
+    return parameters_only(json.loads((ROOT / "notebooks" / "case_profile.ipynb").read_text(encoding="utf-8")))
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> float:

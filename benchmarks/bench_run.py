@@ -51,6 +51,14 @@ def _jobs(notebooks: Path) -> list[tuple[str, dict]]:
     return [(job.notebook, dict(job.parameters)) for job in jobs]
 
 
+def parameters_only(nb: dict) -> dict:
+    """A notebook emptied of every cell but its parameters cell (unexecuted), its metadata kept so the
+    runner plans the same pages: the floor's notebook."""
+    cells = [dict(c, outputs=[], execution_count=None) for c in nb["cells"]
+             if "parameters" in c.get("metadata", {}).get("tags", [])]
+    return {**nb, "cells": cells}
+
+
 def _workbook(into: Path, *, emptied: bool) -> Path:
     """A copy of the workbook (data and notebooks); with ``emptied`` every cell but the parameters cell
     is removed from each notebook (its metadata kept, so the runner plans the same pages)."""
@@ -58,10 +66,7 @@ def _workbook(into: Path, *, emptied: bool) -> Path:
     shutil.copytree(ROOT / "notebooks", into / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     if emptied:
         for path in (into / "notebooks").glob("*.ipynb"):
-            nb = json.loads(path.read_text(encoding="utf-8"))
-            nb["cells"] = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
-            for cell in nb["cells"]:
-                cell["outputs"], cell["execution_count"] = [], None
+            nb = parameters_only(json.loads(path.read_text(encoding="utf-8")))
             path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return into
 

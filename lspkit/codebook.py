@@ -280,7 +280,7 @@ def load_codebook(path: str | Path, log: ProblemLog | None = None) -> Codebook:
                 log.add(name, f"{key} entry {i}", "each entry must be a mapping of fields")
                 continue
             line = entry.get("__line__")
-            where = f"line {line}" if line else f"{key} entry {i}"
+            where = _where(entry, key, i)
             missing = [f for f in fields if not _text(entry.get(f))]
             if missing:
                 log.add(

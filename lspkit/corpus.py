@@ -50,7 +50,7 @@ from .codings import (
     read_coding_files,
     read_csv_table,
 )
-from .decisions import DECISION_COLUMNS, check_decisions, load_decisions
+from .decisions import check_decisions, empty_decisions, load_decisions
 from .errors import DataError, LspkitError, Problem, ProblemLog
 from .links import check_links, empty_links, read_link_files
 from .restates import check_restates, empty_restates, read_restates
@@ -201,7 +201,7 @@ class Corpus:
     raw: dict[str, str] = field(repr=False, default_factory=dict)
     links: pd.DataFrame = field(repr=False, default_factory=empty_links)
     restates: pd.DataFrame = field(repr=False, default_factory=empty_restates)
-    decisions: pd.DataFrame = field(repr=False, default_factory=lambda: pd.DataFrame(columns=DECISION_COLUMNS))
+    decisions: pd.DataFrame = field(repr=False, default_factory=empty_decisions)
 
     @cached_property
     def positions(self) -> Positions:
@@ -691,7 +691,7 @@ def _load_data(data_dir: Path, log: ProblemLog) -> Corpus | None:
         raw,
         links,
         restates,
-        decisions if decisions is not None else pd.DataFrame(columns=DECISION_COLUMNS),
+        decisions if decisions is not None else empty_decisions(),
     )
 
 

@@ -30,7 +30,7 @@ import pandas as pd
 from .codings import read_csv_rows
 from .errors import ProblemLog
 
-DECISION_COLUMNS = ["date", "coder", "unit_id", "code_id", "change", "old", "new", "reason"]
+LOG_COLUMNS = ["date", "coder", "unit_id", "code_id", "change", "old", "new", "reason"]
 CODING_CHANGES = ("added", "removed", "status", "memo", "kept")
 CODEBOOK_CHANGES = ("redefined", "theme added", "not added", "retired")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -49,7 +49,7 @@ def load_decisions(path: str | Path, log: ProblemLog | None = None) -> pd.DataFr
     records = []
     for line, rec in rows:
         where = f"row {line}"
-        values = {c: (rec.get(c) or "").strip() for c in DECISION_COLUMNS}
+        values = {c: (rec.get(c) or "").strip() for c in LOG_COLUMNS}
         if not DATE_RE.match(values["date"]):
             log.add(str(path), where, f"date {values['date']!r} is not YYYY-MM-DD", "write the date of the change")
         if values["change"] not in CODING_CHANGES + CODEBOOK_CHANGES:
@@ -66,7 +66,12 @@ def load_decisions(path: str | Path, log: ProblemLog | None = None) -> pd.DataFr
         records.append({**values, "row": line})
     if own:
         log.raise_if_any()
-    return pd.DataFrame(records, columns=DECISION_COLUMNS + ["row"])
+    return pd.DataFrame(records, columns=LOG_COLUMNS + ["row"])
+
+
+def empty_decisions() -> pd.DataFrame:
+    """The decision log with no rows (a data directory without ``decisions.csv``)."""
+    return pd.DataFrame(columns=LOG_COLUMNS + ["row"])
 
 
 def check_decisions(decisions: pd.DataFrame, codings: pd.DataFrame, codes: pd.DataFrame) -> list[str]:

@@ -216,29 +216,23 @@ def case_opening(corpus: "Corpus", coder: str = "researcher") -> str:
     ]
     if missing:
         said.append(f"It reports no practice of {', '.join(missing)}.")
-    links = corpus.links[corpus.links["coder"] == coder]
-    cross = links[links["cross"]]
-    if len(links):
-        kinds_of = (
-            cross.groupby(["source", "target", "relation"], sort=False)
-            .size()
-            .sort_values(ascending=False, kind="stable")
-        )
-        sentence = f"Of its {len(links)} links, {len(cross)} join the two dimensions"
-        if len(kinds_of):
-            source, target, relation = kinds_of.index[0]
-            n = int(kinds_of.iloc[0])
-            example = cross[(cross["source"] == source) & (cross["target"] == target) & (cross["relation"] == relation)]
-            label = dict(zip(corpus.codes["code_id"], corpus.codes["label"]))
-            kind = f"{label[source].lower()} {relation.replace('_', ' ')} {label[target].lower()}"
-            if n > 1:
-                sentence += f"; the most frequent is {kind} ({n}: {'; '.join(example['citation'])})"
+    summary = linkanalysis.link_summary(corpus, coder)
+    if len(summary) and int(summary["links"].iloc[0]):
+        s = summary.iloc[0]
+        sentence = f"Of its {int(s['links'])} links, {int(s['cross_dimension'])} join the two dimensions"
+        links = corpus.links[(corpus.links["coder"] == coder) & corpus.links["cross"]]
+        kinds = linkanalysis.cross_link_kinds(links)
+        if len(kinds):
+            first = kinds.iloc[0]
+            label = dict(zip(corpus.codes["code_id"], corpus.codes["label"].str.lower()))
+            kind = f"{label[first['source']]} {first['relation'].replace('_', ' ')} {label[first['target']]}"
+            if first["n"] > 1:
+                sentence += f"; the most frequent is {kind} ({first['n']}: {'; '.join(first['cites'])})"
             else:
-                sentence += f"; no kind of them occurs twice, and the first is {kind} ({example['citation'].iloc[0]})"
+                sentence += f"; no kind of them occurs twice, and the first is {kind} ({first['cites'][0]})"
         said.append(sentence + ".")
-    aims = linkanalysis.link_summary(corpus, coder)
-    if len(aims) and int(aims["aim"].iloc[0]):
-        said.append(f"{int(aims['aim'].iloc[0])} of the links are aims, not practice.")
+        if int(s["aim"]):
+            said.append(f"{int(s['aim'])} of the links are aims, not practice.")
     lines.append(" ".join(said) if said else f"The `{coder}` coder has coded nothing in {name}.")
     return "\n".join(lines)
 

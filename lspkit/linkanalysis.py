@@ -163,6 +163,19 @@ def _cites(citations: Sequence[str], short: str) -> str:
     return "; ".join(parts)
 
 
+def cross_link_kinds(links: pd.DataFrame) -> pd.DataFrame:
+    """The kinds of link (source, target, relation) among ``links`` (rows of ``corpus.links``), each
+    with ``n`` (how many) and ``cites`` (their citations in document order), the commonest first and
+    ties in the order the document first gives them."""
+    return (
+        links.groupby(["source", "target", "relation"], sort=False)
+        .agg(n=("link_id", "size"), cites=("citation", list))
+        .reset_index()
+        .sort_values("n", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
+
+
 def link_findings(corpus: Corpus, coder: str = "researcher", *, top: int = 3) -> pd.DataFrame:
     """The answer the link data give to the research question, stated in sentences from the tables.
 
@@ -200,13 +213,7 @@ def link_findings(corpus: Corpus, coder: str = "researcher", *, top: int = 3) ->
         part = links[links["case_id"] == case_id]
         if part.empty:
             continue
-        kinds = (
-            part.groupby(["source", "target", "relation"], sort=False)
-            .agg(n=("link_id", "size"), cites=("citation", list))
-            .reset_index()
-            .sort_values("n", ascending=False, kind="stable")
-            .head(top)
-        )
+        kinds = cross_link_kinds(part).head(top)
         listed = [
             f"{labels.get(k.source, k.source)} → {labels.get(k.target, k.target)} ({k.relation.replace('_', ' ')}, "
             f"{k.n} link{'s' if k.n > 1 else ''}: {_cites(k.cites, name)})"

@@ -34,6 +34,7 @@ import pandas as pd
 
 from .codings import atomic_write_bytes, read_csv_rows
 from .errors import ProblemLog
+from .vocabulary import STATUSES  # noqa: F401  (a link's status: the same vocabulary as a coding's)
 
 LINK_FILE_COLUMNS = [
     "link_id",
@@ -66,7 +67,6 @@ LINK_COLUMNS = [
 ]
 DIRECTIONS = ("one-way", "mutual")
 EVIDENCE = ("explicit", "inferred")
-STATUSES = ("achieved", "in_progress", "aim")
 LINK_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.L\d+$")
 
 

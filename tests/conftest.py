@@ -26,6 +26,20 @@ DATA = ROOT / "data"
 CASES = ["blackburn-with-darwen", "bolton", "hammersmith-and-fulham"]
 
 
+def normalise_quotes(text: str) -> str:
+    """Text compared for quotation: curly quotes and dashes straightened, white space collapsed, lower case."""
+    text = text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"}))
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def quoted_parts(memo: str) -> list[str]:
+    """The quotations of a memo (between double quotes), split at ellipses, trimmed of end punctuation."""
+    parts = []
+    for quoted in re.findall(r'"([^"]+)"', memo):
+        parts += [part.strip(" .,;") for part in re.split(r"\s*(?:…|\.\.\.)\s*", quoted) if part.strip(" .,;")]
+    return parts
+
+
 @pytest.fixture(autouse=True)
 def _no_env_data(monkeypatch):
     """Tests decide for themselves where data and the workbook come from."""

@@ -7,7 +7,7 @@ import re
 from lspkit import analysis as A
 from lspkit.decisions import check_decisions
 
-from .conftest import CASES
+from .conftest import CASES, normalise_quotes, quoted_parts
 
 
 def test_every_element_definition_is_the_words_of_paragraphs_2_and_3_of_every_case(corpus):
@@ -68,19 +68,11 @@ def test_aims_are_coded_but_the_researcher_records_a_status_for_every_coding(cor
     assert check_decisions(corpus.decisions, corpus.codings, corpus.codes) == []
 
 
-def _norm(text: str) -> str:
-    text = text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"}))
-    return re.sub(r"\s+", " ", text).strip().lower()
-
-
 def test_every_quotation_in_a_coding_memo_stands_in_its_unit(corpus):
     text = dict(zip(corpus.units["unit_id"], corpus.units["text"]))
     checked = 0
     for rec in corpus.codings[corpus.codings["coder"].isin(["researcher", "second_reader"])].itertuples():
-        for quoted in re.findall(r'"([^"]+)"', rec.memo):
-            for part in re.split(r"\s*(?:…|\.\.\.)\s*", quoted):
-                part = part.strip(" .,;")
-                if part:
-                    assert _norm(part) in _norm(text[rec.unit_id]), (rec.unit_id, rec.code_id, part)
-                    checked += 1
+        for part in quoted_parts(rec.memo):
+            assert normalise_quotes(part) in normalise_quotes(text[rec.unit_id]), (rec.unit_id, rec.code_id, part)
+            checked += 1
     assert checked > 200

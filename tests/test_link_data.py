@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import re
 
-import pytest
 
 from lspkit import linkanalysis as L
 from lspkit.decisions import check_decisions, load_decisions
 
-from .conftest import CASES, DATA
-
-
-def _norm(text: str) -> str:
-    text = text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"}))
-    return re.sub(r"\s+", " ", text).strip().lower()
+from .conftest import CASES, DATA, normalise_quotes, quoted_parts
 
 
 def test_every_case_has_links_with_memos(corpus):
@@ -30,13 +23,10 @@ def test_every_quotation_in_a_memo_stands_in_the_units_the_link_rests_on(corpus)
     text = dict(zip(corpus.units["unit_id"], corpus.units["text"]))
     checked = 0
     for link in corpus.links.itertuples():
-        body = _norm(" ".join(text[u] for u in link.unit_ids))
-        for quoted in re.findall(r'"([^"]+)"', link.memo):
-            for part in re.split(r"\s*(?:…|\.\.\.)\s*", quoted):
-                part = part.strip(" .,;")
-                if part:
-                    assert _norm(part) in body, f"{link.link_id}: {part!r} is not in {link.citation}"
-                    checked += 1
+        body = normalise_quotes(" ".join(text[u] for u in link.unit_ids))
+        for part in quoted_parts(link.memo):
+            assert normalise_quotes(part) in body, f"{link.link_id}: {part!r} is not in {link.citation}"
+            checked += 1
     assert checked > 100
 
 
