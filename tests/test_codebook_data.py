@@ -1,4 +1,4 @@
-"""The project's codebook (version 2) against the texts it claims to follow."""
+"""The project's codebook (version 2.1) against the texts it claims to follow."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def test_the_codebook_states_no_origin_of_the_model_but_one_marked_outside_the_c
     header = text[:text.index("version:")]
     assert not re.search(r"McKinsey|Pascale|Newman|self-assessment", header)
     assert corpus.codebook.model["outside"].startswith("Outside the corpus:")
-    assert corpus.codebook.version == "2" and len(corpus.codebook.changes) > 20
+    assert corpus.codebook.version == "2.1" and len(corpus.codebook.changes) > 20
 
 
 def test_aims_are_coded_but_the_researcher_records_a_status_for_every_coding(corpus):

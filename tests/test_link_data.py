@@ -27,7 +27,7 @@ def test_every_quotation_in_a_memo_stands_in_the_units_the_link_rests_on(corpus)
         for part in quoted_parts(link.memo):
             assert normalise_quotes(part) in body, f"{link.link_id}: {part!r} is not in {link.citation}"
             checked += 1
-    assert checked > 100
+    assert checked > 80  # the check reads the quotations: most link memos quote their units
 
 
 def test_links_that_name_an_element_on_a_single_unit_agree_with_the_codings_memoed_as_link_fixes(corpus):
