@@ -25,9 +25,10 @@ lint: setup
 	$(BIN)/ruff format --check lspkit
 	$(BIN)/mypy
 
-# The whole suite: lint, unit tests, doctests, the nbval notebooks and references, the browser checks.
+# The whole suite: lint, unit tests, doctests, the nbval notebooks and references, the browser checks,
+# on every core (pytest-xdist; --dist loadscope keeps each notebook's cells on one worker, as nbval needs).
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadscope
 
 # While working: everything but the tests that start Jupyter kernels (CI runs the whole suite).
 test-fast: setup

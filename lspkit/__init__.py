@@ -10,9 +10,26 @@ Example:
     {'blackburn-with-darwen': 35, 'bolton': 36, 'hammersmith-and-fulham': 33}
 """
 
-from .corpus import Corpus, data_version, default_data_dir, load_corpus, validate
+from typing import TYPE_CHECKING, Any
+
+from .datadir import data_version, default_data_dir
 from .errors import DataError, LspkitError, ParameterError, Problem, RunError
 from .workbook import Workbook, init_workbook, load_example
+
+if TYPE_CHECKING:
+    from .corpus import Corpus, load_corpus, validate
+
+
+def __getattr__(name: str) -> Any:
+    """``lspkit.Corpus``, ``lspkit.load_corpus`` and ``lspkit.validate`` import pandas on first use, so
+    that ``import lspkit`` (and a command that needs no table, such as a run with nothing to do) stays
+    quick."""
+    if name in ("Corpus", "load_corpus", "validate"):
+        from . import corpus
+
+        return getattr(corpus, name)
+    raise AttributeError(f"module 'lspkit' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 

@@ -27,7 +27,6 @@ Example:
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import re
 from contextlib import contextmanager
@@ -50,14 +49,13 @@ from .codings import (
     read_coding_files,
     read_csv_table,
 )
+from .datadir import ENV_VAR, data_files, data_version, default_data_dir  # noqa: F401  (part of this API)
 from .decisions import check_decisions, empty_decisions, load_decisions
 from .errors import DataError, LspkitError, Problem, ProblemLog
 from .links import check_links, empty_links, read_link_files
 from .restates import check_restates, empty_restates, read_restates
-from .vocabulary import DERIVED_CODER, UNIT_KINDS, citation
+from .vocabulary import CASE_ID_RE, DERIVED_CODER, UNIT_KINDS, citation  # noqa: F401  (CASE_ID_RE re-exported)
 
-ENV_VAR = "LSPKIT_DATA"
-CASE_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CASE_COLUMNS = ["case_id", "partnership", "short_name", "title", "published"]
 UNIT_COLUMNS = [
     "unit_id",
@@ -86,41 +84,6 @@ DATA_DIR_HINT = (
     "a data directory holds raw/<case-id>.txt (the case studies), cases.csv, codebook.yml, coders.csv "
     f"and codings/*.csv; pass its path (load_corpus(path), lspkit --data PATH) or set {ENV_VAR}"
 )
-
-
-def default_data_dir() -> Path:
-    """``$LSPKIT_DATA`` if set, else the ``data/`` folder of the workbook the current folder is in
-    (:class:`lspkit.workbook.Workbook`); a :class:`~lspkit.errors.DataError` says how to make one."""
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env)
-    from .workbook import Workbook
-
-    return Workbook.find().data
-
-
-def data_files(data_dir: str | Path) -> list[Path]:
-    """The files a data directory's analyses depend on, in a stable order (folders named like one left out)."""
-    data_dir = Path(data_dir)
-    files = [data_dir / "cases.csv", data_dir / "codebook.yml", data_dir / "coders.csv"]
-    files += sorted((data_dir / "raw").glob("*.txt")) + sorted((data_dir / "codings").glob("*.csv"))
-    files += sorted((data_dir / "links").glob("*.csv"))
-    files += [data_dir / "restates.csv", data_dir / "decisions.csv"]
-    return [f for f in files if f.is_file()]
-
-
-def data_version(data_dir: str | Path | None = None) -> str:
-    """A short content hash of the data directory: it changes when any input file changes.
-
-    >>> len(data_version())
-    12
-    """
-    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-    digest = hashlib.sha256()
-    for path in data_files(data_dir):
-        digest.update(path.relative_to(data_dir).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()[:12]
 
 
 @dataclass(frozen=True)

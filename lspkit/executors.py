@@ -30,7 +30,23 @@ from .plan import Job
 from .runlock import scratch_dir
 
 VOLATILE_CELL_METADATA = ("execution", "papermill")
-PRELOAD = ["pandas", "matplotlib.pyplot", "lspkit.analysis", "lspkit.plots", "lspkit.display"]
+# What a warm kernel imports before its first notebook: what most notebooks import, pandas' table
+# styler (first used to show a table) and a first figure drawn to PNG (loads the font and the renderer).
+PRELOAD = [
+    "pandas",
+    "pandas.io.formats.style",
+    "matplotlib.pyplot",
+    "lspkit.analysis",
+    "lspkit.plots",
+    "lspkit.display",
+    "lspkit.findings",
+    "lspkit.linkanalysis",
+    "lspkit.reliability",
+]
+WARM_UP_CODE = (
+    "import io as _io, matplotlib.pyplot as _plt\n"
+    "_f = _plt.figure(figsize=(1, 1)); _f.text(0.5, 0.5, 'x'); _f.savefig(_io.BytesIO(), format='png'); _plt.close(_f)"
+)
 
 Finished = tuple[Job, "str | None", "dict | None", float]
 
@@ -131,57 +147,84 @@ def _kernel_of(path: Path) -> str:
     return nb.get("metadata", {}).get("kernelspec", {}).get("name", "python3")
 
 
-def _local_executor(
-    jobs: list[Job],
-    notebooks_dir: Path,
-    workers: int,
-    kernel_name: str | None,
-    fresh_kernels: bool,
-    timeout: float | None,
-) -> Iterator[tuple[Job, str | None, dict | None, float]]:
-    """Run jobs on ``workers`` threads; each thread keeps one warm kernel (or starts one per job)."""
-    from .kernels import WarmKernel
+class LocalPool:
+    """Worker threads that each start one warm kernel at once and then run the jobs they are given.
 
-    todo: queue.Queue = queue.Queue()
-    for job in jobs:
-        todo.put(job)
-    done: queue.Queue = queue.Queue()
+    The runner starts a pool before it loads the data and plans the batch, so the kernels start up
+    and import pandas and matplotlib while this process does that work; :meth:`run` then hands the
+    jobs to the threads. A kernel belongs to the thread that started it (nbclient's event loop is per
+    thread), so each thread keeps its own. :meth:`close` stops threads that got no work.
 
-    def work() -> None:
+    Example:
+        >>> pool = LocalPool("python3", Path("."), workers=1)   # doctest: +SKIP
+        >>> list(pool.run(jobs, timeout=600)); pool.close()      # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        kernel_name: str,
+        notebooks_dir: Path,
+        workers: int,
+        fresh_kernels: bool = False,
+        job_kernel: str | None = None,
+    ) -> None:
+        self.kernel_name = kernel_name  # the warm kernels'
+        self.job_kernel = job_kernel  # what each job is told (None: its notebook's own)
+        self.notebooks_dir = Path(notebooks_dir)
+        self.fresh_kernels = fresh_kernels
+        self._todo: queue.Queue = queue.Queue()
+        self._done: queue.Queue = queue.Queue()
+        self._timeout: float | None = 600
+        self._abandoned = threading.Event()  # closed before any job was given: skip the preload
+        self._given = False
+        self._threads = [
+            threading.Thread(target=self._work, daemon=True, name=f"lspkit-run-{i}") for i in range(max(1, workers))
+        ]
+        for t in self._threads:
+            t.start()
+
+    @property
+    def workers(self) -> int:
+        return len(self._threads)
+
+    def _work(self) -> None:
         warm = None
         try:
-            if not fresh_kernels:
-                warm = WarmKernel(
-                    kernel_name or _kernel_of(notebooks_dir / f"{jobs[0].notebook}.ipynb"), cwd=notebooks_dir
-                )
-            if warm is not None:
-                try:  # overlaps the kernel's start-up and imports with this process's own
-                    warm.preload(PRELOAD)
+            if not self.fresh_kernels:
+                from .kernels import WarmKernel
+
+                warm = WarmKernel(self.kernel_name, cwd=self.notebooks_dir)
+                if self._abandoned.is_set():
+                    return
+                try:  # overlaps the kernel's start-up and imports with this process's own work
+                    warm.preload(PRELOAD, WARM_UP_CODE)
                 except Exception:
                     pass  # the first job reports a kernel that cannot start
             while True:
-                try:
-                    job = todo.get_nowait()
-                except queue.Empty:
+                job = self._todo.get()
+                if job is None:
                     return
                 try:
                     text, error, seconds = execute_job(
-                        notebooks_dir / f"{job.notebook}.ipynb",
+                        self.notebooks_dir / f"{job.notebook}.ipynb",
                         job.parameters,
-                        kernel_name=kernel_name,
+                        kernel_name=self.job_kernel,
                         warm_kernel=warm,
-                        timeout=timeout,
+                        timeout=self._timeout,
                     )
                 except Exception as exc:  # never lose a job silently
                     text, error, seconds = None, {"cell": "", "message": f"{type(exc).__name__}: {exc}"}, 0.0
-                done.put((job, text, error, seconds))
+                self._done.put((job, text, error, seconds))
         except BaseException as exc:  # the worker itself failed: every job it could still take is reported
             while True:
                 try:
-                    job = todo.get_nowait()
+                    job = self._todo.get_nowait()
                 except queue.Empty:
                     break
-                done.put((job, None, {"cell": "", "message": f"the worker stopped: {type(exc).__name__}: {exc}"}, 0.0))
+                if job is not None:
+                    self._done.put(
+                        (job, None, {"cell": "", "message": f"the worker stopped: {type(exc).__name__}: {exc}"}, 0.0)
+                    )
         finally:
             if warm is not None:
                 try:
@@ -189,13 +232,68 @@ def _local_executor(
                 except Exception:
                     pass
 
-    threads = [threading.Thread(target=work, daemon=True, name=f"lspkit-run-{i}") for i in range(workers)]
-    for t in threads:
-        t.start()
-    for _ in jobs:
-        yield done.get()
-    for t in threads:
-        t.join()
+    def run(self, jobs: list[Job], timeout: float | None) -> Iterator[Finished]:
+        """Run ``jobs`` on the pool's threads; yield each as it finishes; then stop the threads."""
+        self._timeout = timeout
+        self._given = True
+        for job in jobs:
+            self._todo.put(job)
+        self.close()
+        for _ in jobs:
+            yield self._done.get()
+        for t in self._threads:
+            t.join()
+
+    def close(self, wait: bool = False) -> None:
+        """Tell every thread to stop once the queued jobs are done (a thread with none stops at once,
+        shutting its kernel down); with ``wait``, wait until they have."""
+        if not self._given:
+            self._abandoned.set()
+        for _ in self._threads:
+            self._todo.put(None)
+        if wait:
+            for t in self._threads:
+                t.join(timeout=60)
+
+
+def notebook_kernel(path: Path) -> str:
+    """The kernel a notebook names in its metadata (``python3`` if it names none)."""
+    return _kernel_of(path)
+
+
+def _local_executor(
+    jobs: list[Job],
+    notebooks_dir: Path,
+    workers: int,
+    kernel_name: str | None,
+    fresh_kernels: bool,
+    timeout: float | None,
+    pool: LocalPool | None = None,
+) -> Iterator[tuple[Job, str | None, dict | None, float]]:
+    """Run jobs on ``workers`` threads; each thread keeps one warm kernel (or starts one per job).
+
+    ``pool``: threads already started (:class:`LocalPool`), used when their kernel is the one these
+    jobs need; otherwise they are stopped and a pool is started here.
+    """
+    try:
+        name = kernel_name or _kernel_of(notebooks_dir / f"{jobs[0].notebook}.ipynb")
+    except Exception as exc:  # no worker can start: every job is reported, none is lost
+        if pool is not None:
+            pool.close()
+        for job in jobs:
+            yield job, None, {"cell": "", "message": f"the worker stopped: {type(exc).__name__}: {exc}"}, 0.0
+        return
+    if pool is not None and (
+        pool.kernel_name != name
+        or pool.job_kernel != kernel_name
+        or pool.fresh_kernels != fresh_kernels
+        or pool.notebooks_dir != Path(notebooks_dir)
+    ):
+        pool.close()
+        pool = None
+    if pool is None:
+        pool = LocalPool(name, notebooks_dir, workers, fresh_kernels, job_kernel=kernel_name)
+    yield from pool.run(jobs, timeout)
 
 
 def _remote_job(

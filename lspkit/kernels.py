@@ -108,13 +108,18 @@ class WarmKernel:
         finally:
             kc.stop_channels()
 
-    def preload(self, modules: list[str]) -> None:
-        """Start the kernel and import ``modules`` in it, so the first notebook finds them loaded.
+    def preload(self, modules: list[str], warm_up: str = "") -> None:
+        """Start the kernel and import ``modules`` in it, then run ``warm_up`` (errors ignored), so the
+        first notebook finds them loaded.
 
         Imports do not change what a notebook computes; :meth:`reset` still runs before it.
         """
         self.reset()
         code = "\n".join(f"try:\n    import {m}\nexcept ImportError:\n    pass" for m in modules)
+        if warm_up:
+            code += (
+                "\ntry:\n" + "".join(f"    {line}\n" for line in warm_up.splitlines()) + "except Exception:\n    pass"
+            )
         kc = self.km.client()  # type: ignore[union-attr]
         kc.start_channels()
         try:

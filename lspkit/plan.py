@@ -17,15 +17,17 @@ Example:
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .corpus import CASE_ID_RE, data_files
+from .datadir import data_files
 from .errors import ParameterError, Problem
 from .parameters import check_parameters
+from .vocabulary import CASE_ID_RE
 from .workbook import Workbook
 
 PAGE_FIELDS = ("title", "description", "group")
@@ -55,11 +57,39 @@ class Outcome:
 
 
 def declared_parameters(path: Path) -> list[str]:
-    """Names assigned in the notebook's cell tagged ``parameters`` (read by ``papermill.inspect_notebook``).
+    """Names assigned in the notebook's cell tagged ``parameters``, in their order.
+
+    A Python notebook's cell is read with :mod:`ast` (the names a top-level assignment binds, as
+    papermill would find them) so that planning never imports papermill; a notebook in another
+    language, or a cell that is not valid Python, is read by ``papermill.inspect_notebook``.
 
     >>> declared_parameters(Workbook.find().notebooks / "case_profile.ipynb")
     ['case_id', 'coder', 'data_dir', 'lsp']
     """
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    meta = nb.get("metadata", {})
+    language = (meta.get("kernelspec") or {}).get("language") or (meta.get("language_info") or {}).get("name")
+    if language in (None, "python"):
+        for cell in nb.get("cells", []):
+            if cell.get("cell_type") != "code" or "parameters" not in cell.get("metadata", {}).get("tags", []):
+                continue
+            source = cell.get("source", "")
+            try:
+                tree = ast.parse("".join(source) if isinstance(source, list) else str(source))
+            except SyntaxError:
+                break
+            names: list[str] = []
+            for node in tree.body:
+                if isinstance(node, ast.Assign):
+                    targets = node.targets
+                elif isinstance(node, ast.AnnAssign):
+                    targets = [node.target]
+                else:
+                    continue
+                names += [t.id for t in targets if isinstance(t, ast.Name) and t.id not in names]
+            return names
+        else:
+            return []
     import papermill
 
     return list(papermill.inspect_notebook(str(path)))

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .codings import atomic_write_bytes
+from .atomic import atomic_write_bytes
 from .plan import Job, Outcome
 
 MANIFEST = "run-manifest.json"

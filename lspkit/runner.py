@@ -23,13 +23,21 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .corpus import CASE_ID_RE, data_version, default_data_dir, load_corpus
-from .errors import ParameterError, Problem, RunError
-from .executors import EXECUTORS, _remote_job, clean_notebook, execute_job  # noqa: F401  (part of this API)
+from .datadir import data_version, default_data_dir
+from .errors import LspkitError, ParameterError, Problem, RunError
+from .executors import (  # noqa: F401  (part of this API)
+    EXECUTORS,
+    LocalPool,
+    _remote_job,
+    clean_notebook,
+    execute_job,
+    notebook_kernel,
+)
 from .parameters import check_parameters
 from .plan import (  # noqa: F401
     Job,
@@ -45,6 +53,7 @@ from .plan import (  # noqa: F401
 )
 from .publish import MANIFEST, finish, publish, read_manifest, up_to_date, write_text  # noqa: F401
 from .runlock import RunLock, sweep_scratch
+from .vocabulary import CASE_ID_RE
 from .workbook import Workbook
 
 # --------------------------------------------------------------------------------------------
@@ -104,6 +113,8 @@ def refresh_references(kernel_name: str | None = None, workbook: Workbook | None
         written.append(
             execute_notebook(wb.notebooks / f"{name}.ipynb", wb.notebooks / f"{name}.ipynb", kernel_name=kernel_name)
         )
+    from .corpus import load_corpus
+
     corpus = load_corpus(wb.data)
     wb.references.mkdir(parents=True, exist_ok=True)
     for name in names:
@@ -211,29 +222,71 @@ def run_batch(
     _check_outputs(outputs)
     data_dir = Path(str(data_dir)).resolve() if explicit_data else default_data_dir().resolve()
     notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else wb.notebooks  # type: ignore[union-attr]
-    corpus = load_corpus(data_dir)
-    if executor == "dask" and (executor_options or {}).get("scheduler"):
-        _check_scheduler(str(dict(executor_options or {})["scheduler"]))
-    with RunLock(outputs, wait=wait):
-        sweep_scratch()
-        return _run_locked(
-            corpus,
-            data_dir,
-            explicit_data,
-            outputs,
-            notebooks_dir,
-            cases,
-            parameters,
-            notebooks,
-            jobs,
-            force,
-            kernel_name,
-            fresh_kernels,
-            executor,
-            executor_options,
-            timeout,
-            progress,
-        )
+    inputs = recorded_inputs(data_dir, read_manifest(outputs))
+    pool = None
+    if executor == "local" and not fresh_kernels and (force or inputs is None):
+        # notebooks will run: start the kernels now, to warm up while the data load and the plan is made
+        pool = _prestart(notebooks_dir, notebooks, cases, kernel_name, jobs)
+    try:
+        inputs = inputs or loaded_inputs(data_dir)
+        if executor == "dask" and (executor_options or {}).get("scheduler"):
+            _check_scheduler(str(dict(executor_options or {})["scheduler"]))
+        with RunLock(outputs, wait=wait):
+            sweep_scratch()
+            return _run_locked(
+                inputs,
+                data_dir,
+                explicit_data,
+                outputs,
+                notebooks_dir,
+                cases,
+                parameters,
+                notebooks,
+                jobs,
+                force,
+                kernel_name,
+                fresh_kernels,
+                executor,
+                dict(executor_options or {}, pool=pool) if pool is not None else executor_options,
+                timeout,
+                progress,
+            )
+    finally:
+        if pool is not None:  # its threads have stopped unless the batch never reached them
+            pool.close(wait=True)
+
+
+def _prestart(
+    notebooks_dir: Path,
+    notebooks: Iterable[str] | None,
+    cases: Iterable[str] | None,
+    kernel_name: str | None,
+    jobs: int | None,
+) -> LocalPool | None:
+    """Worker threads with warm kernels for the batch about to be planned, or None when the request
+    names no notebook of this workbook (planning then says what is wrong)."""
+    try:
+        selected = list(notebooks) if notebooks else workbook_notebooks(notebooks_dir)
+        per_case = [bool(page_info(notebooks_dir / f"{n}.ipynb").get("per_case")) for n in selected]
+        name = kernel_name or notebook_kernel(notebooks_dir / f"{selected[0]}.ipynb")
+    except (OSError, ValueError, LspkitError, IndexError):
+        return None
+    most = (
+        sum(len(set(cases)) if pc else 1 for pc in per_case)
+        if cases is not None
+        else (10**6 if any(per_case) else len(selected))
+    )
+    workers = max(1, min(jobs or os.cpu_count() or 1, most))
+    return LocalPool(name, notebooks_dir, workers, job_kernel=kernel_name)
+
+
+def _warm_up_renderer() -> None:
+    try:
+        from .site import warm_up
+
+        warm_up()
+    except Exception:  # a page that cannot be rendered is reported when it is published
+        pass
 
 
 def _check_outputs(outputs: Path) -> None:
@@ -292,8 +345,73 @@ def _check_scheduler(address: str, timeout: float = 5.0) -> None:
         ) from None
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What a run needs to know of its data: the content hash of the data files and of lspkit's code,
+    and, from the corpus they load into, the case ids, partnerships and codebook version."""
+
+    data_digest: str
+    code: str
+    case_ids: tuple[str, ...]
+    partnerships: dict[str, str]
+    codebook_version: str
+
+    def record(self) -> dict[str, Any]:
+        """As the manifest keeps it (``inputs``)."""
+        return {
+            "data": self.data_digest,
+            "code": self.code,
+            "case_ids": list(self.case_ids),
+            "partnerships": dict(self.partnerships),
+            "codebook_version": self.codebook_version,
+        }
+
+
+def recorded_inputs(data_dir: Path, manifest: Mapping[str, Any]) -> Inputs | None:
+    """The inputs as an earlier run found them, if the manifest records that this same code loaded
+    these same data files, byte for byte; else None. Reads hashes only: pandas is never imported.
+    """
+    data_digest, code = inputs_digest(data_dir), code_version()
+    known = manifest.get("inputs")
+    if isinstance(known, dict) and known.get("data") == data_digest and known.get("code") == code:
+        try:
+            return Inputs(
+                data_digest,
+                code,
+                tuple(str(c) for c in known["case_ids"]),
+                {str(k): str(v) for k, v in known["partnerships"].items()},
+                str(known["codebook_version"]),
+            )
+        except (KeyError, AttributeError, TypeError):
+            pass  # an unreadable record: load the data as if there were none
+    return None
+
+
+def loaded_inputs(data_dir: Path) -> Inputs:
+    """The inputs from loading the data, which validates them: a
+    :class:`~lspkit.errors.DataError` lists every problem before any notebook runs."""
+    from .corpus import load_corpus
+
+    corpus = load_corpus(data_dir)
+    return Inputs(
+        inputs_digest(data_dir),
+        code_version(),
+        tuple(corpus.case_ids),
+        dict(zip(corpus.cases["case_id"], corpus.cases["partnership"])),
+        str(corpus.codebook.version),
+    )
+
+
+def checked_inputs(data_dir: Path, manifest: Mapping[str, Any]) -> Inputs:
+    """The run's inputs, the data validated before any notebook runs: reused from the manifest's
+    record of an earlier load of the same bytes by the same code (:func:`recorded_inputs`), else
+    loaded (:func:`loaded_inputs`). A run with nothing to do thus takes a fraction of a second.
+    """
+    return recorded_inputs(data_dir, manifest) or loaded_inputs(data_dir)
+
+
 def _run_locked(
-    corpus: Any,
+    inputs: Inputs,
     data_dir: Path,
     explicit_data: bool,
     outputs: Path,
@@ -310,14 +428,19 @@ def _run_locked(
     timeout: float | None,
     progress: bool,
 ) -> RunResult:
-    partnerships = dict(zip(corpus.cases["case_id"], corpus.cases["partnership"]))
     planned, refused = plan(
-        corpus.case_ids, partnerships, cases, parameters, notebooks, notebooks_dir, data_dir if explicit_data else None
+        list(inputs.case_ids),
+        inputs.partnerships,
+        cases,
+        parameters,
+        notebooks,
+        notebooks_dir,
+        data_dir if explicit_data else None,
     )
 
     manifest = read_manifest(outputs)
-    data_digest, code, version = inputs_digest(data_dir), code_version(), data_version(data_dir)
-    keys = {job.name: job_key(job, notebooks_dir, data_digest, code, kernel_name) for job in planned}
+    code, version = inputs.code, data_version(data_dir)
+    keys = {job.name: job_key(job, notebooks_dir, inputs.data_digest, code, kernel_name) for job in planned}
     outcomes: dict[str, Outcome] = {}
     to_run = []
     for job in planned:
@@ -341,7 +464,10 @@ def _run_locked(
             timeout=timeout,
             **dict(executor_options or {}),
         )
+        renderer = threading.Thread(target=_warm_up_renderer, daemon=True, name="lspkit-warm-up")
+        renderer.start()  # while the kernels start; joined before the first page is rendered
         for job, text, error, seconds in run:
+            renderer.join()
             outcome = publish(outputs, manifest, job, keys[job.name], text, error, seconds, version)
             outcomes[job.name] = outcome
             failures += outcome.status == "failed"
@@ -350,13 +476,14 @@ def _run_locked(
                 bar.update(1)
     if bar is not None:
         bar.close()
+    manifest["inputs"] = inputs.record()
     finish(
         outputs,
         manifest,
         ran=bool(to_run),
         data_version=version,
         code_version=code,
-        codebook_version=str(corpus.codebook.version),
+        codebook_version=inputs.codebook_version,
     )
     ordered = refused + [outcomes[j.name] for j in planned]
     return RunResult(ordered, outputs)

@@ -105,8 +105,25 @@ def render_html(nb: Any, title: str) -> str:
     []
     """
     resources = {"metadata": {"name": title}, "lspkit": {"title": title, "run_with": run_with(nb)}}
-    body, _ = exporter().from_notebook_node(nb, resources=resources)
+    export = exporter()
+    # Embedding reads every Markdown cell's HTML back in to find images: done only where there are any.
+    export.embed_images = any(
+        cell.get("cell_type") == "markdown"
+        and ("<img" in cell.get("source", "") or "](" in cell.get("source", ""))
+        or cell.get("attachments")
+        for cell in nb.cells
+    )
+    body, _ = export.from_notebook_node(nb, resources=resources)
     return body
+
+
+def warm_up() -> None:
+    """Render a small page once, so the first real page does not pay for loading the templates and
+    the Markdown and highlighting libraries (the runner calls this while kernels start)."""
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell("x = 1", outputs=[nbformat.v4.new_output("stream", text="1\n")])
+    render_html(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# *Warm* up"), cell]), "warm-up")
 
 
 _STYLE = """

@@ -13,6 +13,11 @@ Example:
 
 from __future__ import annotations
 
+import re
+
+# A case id: lower-case words joined by hyphens (it names files, pages and units).
+CASE_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
 # The units the case-study parser finds, in the order the frames use.
 UNIT_KINDS: tuple[str, ...] = ("paragraph", "quote", "learning_point", "question")
 # Evidence: what an analysis counts. The closing questions are generic prompts to every LSP, not

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
+import yaml
+
 from lspkit import analysis as A
+from lspkit import codebook
 from lspkit.decisions import check_decisions
 
-from .conftest import CASES, normalise_quotes, quoted_parts
+from .conftest import CASES, ROOT, normalise_quotes, quoted_parts
 
 
 def test_every_element_definition_is_the_words_of_paragraphs_2_and_3_of_every_case(corpus):
@@ -76,3 +80,14 @@ def test_every_quotation_in_a_coding_memo_stands_in_its_unit(corpus):
             assert normalise_quotes(part) in normalise_quotes(text[rec.unit_id]), (rec.unit_id, rec.code_id, part)
             checked += 1
     assert checked > 200
+
+
+def test_the_fast_yaml_parser_reads_the_codebook_as_the_pure_python_one_does():
+    text = (ROOT / "data" / "codebook.yml").read_text(encoding="utf-8")
+    assert codebook._load_yaml(text) == yaml.load(text, Loader=codebook._LineLoader)
+    bad = "elements:\n  - id: goals\n    label: [unclosed\n"
+    with pytest.raises(yaml.YAMLError) as fast:
+        codebook._load_yaml(bad)
+    with pytest.raises(yaml.YAMLError) as slow:
+        yaml.load(bad, Loader=codebook._LineLoader)
+    assert str(fast.value) == str(slow.value)  # an error reads the same whichever parser is installed

@@ -17,7 +17,6 @@ codebook exchange files (.qdc) compared and their new codes added.
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import io
 import os
@@ -896,11 +895,13 @@ def test_add_codes_appends_themes_and_keeps_the_rest_of_the_file(tmp_path, data_
     assert main(["--data", str(data_copy), "import-qdc", str(qdc), "--add-codes"]) == 1  # differences remain
     assert "2 new, added to" in capsys.readouterr().out
     new = (data_copy / "codebook.yml").read_text(encoding="utf-8")
-    changes = [op for op in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes() if op[0] != "equal"]
-    assert [op[0] for op in changes] == ["insert"]  # one insertion, every other character as it was
-    inserted = new[changes[0][3]:changes[0][4]]
+    # one insertion, every other character as it was: the old text is a prefix and a suffix of the new
+    start = len(os.path.commonprefix([old, new]))
+    end = min(len(os.path.commonprefix([old[::-1], new[::-1]])), len(old) - start)
+    assert start + end == len(old) and len(new) > len(old)
+    inserted = new[start:len(new) - end]
     assert "  - id: trust_reciprocity\n    label: Trust & reciprocity\n    parent: style\n" in inserted
-    assert old.find("\nthemes:\n") < changes[0][1] < (old.find("\nrelations:") % (len(old) + 1))
+    assert old.find("\nthemes:\n") < start < (old.find("\nrelations:") % (len(old) + 1))
     codes = lspkit.load_corpus(data_copy).codes.set_index("code_id")
     assert codes.loc["trust_reciprocity", "parent"] == "style"
     assert codes.loc["trust_breaks", "parent"] == "trust_reciprocity"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -131,6 +133,13 @@ def test_unchanged_inputs_skip_and_one_changed_coding_reruns(tmp_path, data_copy
     assert _run(tmp_path, data_copy, *args) == 0
     assert "skipped" in capsys.readouterr().out
     assert (tmp_path / "out" / MANIFEST).read_text(encoding="utf-8") == manifest
+    # a run with nothing to do reads the hashes and the manifest only: no pandas, papermill or nbformat
+    argv = ["lspkit", "--data", str(data_copy), "run", "--outputs", str(tmp_path / "out"), "--no-progress", *args]
+    probe = (f"import runpy, sys; sys.argv = {argv!r}\n"
+             "try:\n    runpy.run_module('lspkit.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "print('heavy:', sorted(m for m in ('pandas', 'papermill', 'nbformat') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert "skipped" in done.stdout and "heavy: []" in done.stdout, done.stdout + done.stderr
 
     path = data_copy / "codings" / "researcher.csv"
     text = path.read_text(encoding="utf-8")

@@ -33,7 +33,7 @@ COMMAND = "make environment"
 # conda-forge packages with the same name as on PyPI (normalised: lower case, "-" for "_" and ".").
 SAME_NAME = {
     "ipykernel", "ipywidgets", "jupyterlab", "matplotlib", "nbconvert", "nbformat", "nbval", "openpyxl",
-    "mypy", "pandas", "papermill", "pypdf", "pytest", "pyyaml", "ruff", "tqdm", "xmlschema",
+    "mypy", "pandas", "papermill", "pypdf", "pytest", "pytest-xdist", "pyyaml", "ruff", "tqdm", "xmlschema",
 }
 # PyPI requirement (normalised, with its extras) -> [(conda-forge name, PyPI name whose pin it takes)].
 RENAMED = {
