@@ -12,7 +12,7 @@ carry only a dimension in the documents, so the structure coder gives them no el
 Example:
     >>> coders = load_coders("data/coders.csv")
     >>> sorted(coders["coder"])
-    ['auto', 'researcher', 'second_reader', 'structure']
+    ['auto', 'researcher', 'second_reader', 'structure', 'third_reader']
 """
 
 from __future__ import annotations

@@ -125,7 +125,7 @@ def explorer_data(corpus: Corpus, coders: Iterable[str] | None = None) -> dict[s
     >>> from lspkit import load_corpus
     >>> data = explorer_data(load_corpus())
     >>> [c[0] for c in data["coders"]], data["profile"]["bolton"]["structure"][0]
-    (['structure', 'researcher', 'second_reader'], 2)
+    (['structure', 'researcher', 'second_reader', 'third_reader'], 2)
     """
     registry = corpus.coders.set_index("coder")
     if isinstance(coders, str):

@@ -66,7 +66,7 @@ Example:
     ['project.qde', 'sources']
     >>> project = read_qdpx(out)
     >>> sorted(project.users["name"])
-    ['auto', 'researcher', 'second_reader', 'structure']
+    ['auto', 'researcher', 'second_reader', 'structure', 'third_reader']
 """
 
 from __future__ import annotations

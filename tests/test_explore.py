@@ -69,7 +69,7 @@ def test_the_fragment_holds_every_case_and_code(corpus, fragment):
 
 
 def test_the_machine_baseline_is_offered_only_when_asked(corpus, fragment):
-    assert [c[0] for c in embedded(fragment)["coders"]] == ["structure", "researcher", "second_reader"]
+    assert [c[0] for c in embedded(fragment)["coders"]] == ["structure", "researcher", "second_reader", "third_reader"]
     asked = embedded(explore.static_explorer(corpus, coders=["researcher", "auto"]))
     assert [c[0] for c in asked["coders"]] == ["researcher", "auto"]
     assert "machine baseline" in asked["coders"][1][1] and "baseline" not in asked["coders"][0][1]
@@ -182,7 +182,7 @@ def test_the_script_draws_the_rows_and_bars(corpus, fragment):
         assert [m.split(": ", 1)[1] for m in view["memos"]] == [r[3] for r in rows if r[3]]
         assert view["bars"] == analysis.element_profile(corpus.case(case), coder)["units"].tolist()
         assert all(w.endswith("%") for w in view["widths"])
-        assert view["options"] == [len(corpus.case_ids), len(corpus.codes), 3]
+        assert view["options"] == [len(corpus.case_ids), len(corpus.codes), len(data["coders"])]
 
 
 def test_render_gives_the_retrieval_and_a_figure(corpus):

@@ -127,9 +127,9 @@ CASES: list[BadInput] = [
                                                     "auto,machine,\n"),
              "{data}/coders.csv: the registry lacks the derived coder 'structure'"),
     validate("data-coders-unknown-kind", append("coders.csv", "anna,student,x\n"),
-             "{data}/coders.csv, row 6: coder 'anna' has unknown kind 'student'"),
+             "{data}/coders.csv, row 7: coder 'anna' has unknown kind 'student'"),
     validate("data-coders-duplicate", append("coders.csv", "auto,machine,again\n"),
-             "{data}/coders.csv, row 6: duplicate coder 'auto' (first at row 4)"),
+             "{data}/coders.csv, row 7: duplicate coder 'auto' (first at row 4)"),
 
     # -- codebook.yml ------------------------------------------------------------------------------
     validate("data-codebook-missing", remove("codebook.yml"), "{data}/codebook.yml: codebook file not found"),

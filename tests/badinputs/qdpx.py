@@ -198,7 +198,7 @@ CASES: list[BadInput] = [
     BadInput(id="qdpx-unknown-user", setup=exported(), argv=imports("{tmp}/lsp.qdpx", "--user", "cat"),
              expect=("parameter user: no codings by user 'cat' in lsp.qdpx", "users with codings:", "researcher (")),
     BadInput(id="qdpx-several-users", setup=exported(), argv=imports("{tmp}/lsp.qdpx"),
-             expect=("the file holds codings by 4 users", "pick one with --user")),
+             expect=("the file holds codings by 5 users", "pick one with --user")),
     BadInput(id="qdpx-coder-existing-human", setup=exported(),
              argv=("import-qdpx", "{tmp}/lsp.qdpx", "--coder", "researcher", "--user", "auto"),
              expect=("{data}/codings/researcher.csv: coder 'researcher' is a human coder", "never overwrites")),
