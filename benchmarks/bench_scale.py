@@ -66,7 +66,7 @@ def analyses() -> list[tuple[str, Callable[[Any], Any]]]:
         ("interdependence", A.interdependence),
         ("interdependence_summary", A.interdependence_summary),
         ("retrieve", lambda c: A.retrieve(c, code="standards")),
-        ("agreement", A.agreement),
+        ("practice_recurrence", A.practice_recurrence),
         ("departures", A.departures),
         ("section_units", lambda c: A.section_units(c, kind="question")),
         ("learning_points", lambda c: A.learning_points(c, wide=True)),

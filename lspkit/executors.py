@@ -215,16 +215,15 @@ class LocalPool:
                 except Exception as exc:  # never lose a job silently
                     text, error, seconds = None, {"cell": "", "message": f"{type(exc).__name__}: {exc}"}, 0.0
                 self._done.put((job, text, error, seconds))
-        except BaseException as exc:  # the worker itself failed: every job it could still take is reported
+        except BaseException as exc:  # the worker itself failed: every job it still takes is reported
+            # (jobs may arrive after the failure when the pool was started before planning; the
+            # thread serves them, as failures, until its stop sentinel, so none is ever waited for)
+            message = f"the worker stopped: {type(exc).__name__}: {exc}"
             while True:
-                try:
-                    job = self._todo.get_nowait()
-                except queue.Empty:
-                    break
-                if job is not None:
-                    self._done.put(
-                        (job, None, {"cell": "", "message": f"the worker stopped: {type(exc).__name__}: {exc}"}, 0.0)
-                    )
+                job = self._todo.get()
+                if job is None:
+                    return
+                self._done.put((job, None, {"cell": "", "message": message}, 0.0))
         finally:
             if warm is not None:
                 try:

@@ -1015,19 +1015,33 @@ def findings(table: pd.DataFrame) -> pd.DataFrame:
 def theme_reliability(corpus: Corpus, coders: Sequence[str], *, kinds: Sequence[str] = EVIDENCE_KINDS) -> pd.DataFrame:
     """:func:`reliability` for themes, or an empty table (same columns) when a coder gives no themes.
 
-    The derived ``structure`` coder gives no themes, so with it there is nothing to compare.
+    The derived ``structure`` coder gives no themes, and a reader who coded elements only gives none
+    either: a coder without themes would count as "no" on every unit, and the table would measure
+    nothing. The empty table's ``attrs["empty"]`` says why.
 
     >>> from lspkit import load_corpus
     >>> theme_reliability(load_corpus(), ["structure", "auto"]).empty
     True
+    >>> theme_reliability(load_corpus(), ["researcher", "second_reader"]).attrs["empty"].split(". ")[0]
+    'No themes to compare: second_reader coded no theme (elements only)'
+    >>> len(theme_reliability(load_corpus(), ["researcher", "auto"])) > 1
+    True
     """
+    coders = _coder_list(corpus, coders)
     derived = corpus.derived_coders
-    if any(c in derived for c in _coder_list(corpus, coders)):
+    themes = corpus.codes.loc[corpus.codes["code_kind"] == "theme", "code_id"]
+    theming = set(corpus.codings.loc[corpus.codings["code_id"].isin(themes), "coder"])
+    without = [c for c in coders if c in derived or c not in theming]
+    if without:
         empty = pd.DataFrame(columns=RELIABILITY_COLUMNS)
+        why = [
+            f"{c} is derived from the documents' headings and gives no themes"
+            if c in derived
+            else f"{c} coded no theme (elements only)"
+            for c in without
+        ]
         empty.attrs["empty"] = (
-            f"No themes to compare: {', '.join(c for c in coders if c in derived)} is derived "
-            "from the documents' headings and gives no themes. Compare two coders who both code "
-            "themes to fill this table."
+            f"No themes to compare: {'; '.join(why)}. Compare two coders who both code themes to fill this table."
         )
         return empty
     return reliability(corpus, coders, code_kind="theme", kinds=kinds)

@@ -392,10 +392,13 @@ def loaded_inputs(data_dir: Path) -> Inputs:
     :class:`~lspkit.errors.DataError` lists every problem before any notebook runs."""
     from .corpus import load_corpus
 
+    # hashed before the load: if a file changes meanwhile, the record names bytes that were not
+    # loaded, and the next run loads again
+    data_digest, code = inputs_digest(data_dir), code_version()
     corpus = load_corpus(data_dir)
     return Inputs(
-        inputs_digest(data_dir),
-        code_version(),
+        data_digest,
+        code,
         tuple(corpus.case_ids),
         dict(zip(corpus.cases["case_id"], corpus.cases["partnership"])),
         str(corpus.codebook.version),

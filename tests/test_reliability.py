@@ -387,10 +387,15 @@ def test_findings_name_the_largest_one_sided_differences(make_corpus):
             "to 0 that ann does not.") in said
     assert any(f.startswith("The largest excess of bob over ann: bob gives goals to 2") for f in said)
     assert any(f.startswith("Undefined (no variation") and "style" in f for f in said)
-    themes = R.theme_reliability(make_corpus(units, codings + [("a.p04", "joint_appointments", "ann")],
-                                             coders={"ann": "human", "bob": "human"}), ["ann", "bob"])
+    both_theme = codings + [("a.p04", "joint_appointments", "ann"), ("a.p05", "pooled_resources", "bob")]
+    themes = R.theme_reliability(make_corpus(units, both_theme, coders={"ann": "human", "bob": "human"}),
+                                 ["ann", "bob"])
     assert themes["code_id"].iloc[-1] == "all themes" and (themes["code_kind"] == "theme").all()
     assert themes.set_index("code_id").loc["joint_appointments", "only_a"] == 1
+    # a coder who coded no theme at all (an elements-only reading) is not read as "no" on every unit
+    none = R.theme_reliability(make_corpus(units, codings + [("a.p04", "joint_appointments", "ann")],
+                                           coders={"ann": "human", "bob": "human"}), ["ann", "bob"])
+    assert none.empty and "bob coded no theme" in none.attrs["empty"]
 
 
 # -- the coefficients check their arguments ---------------------------------------------------------

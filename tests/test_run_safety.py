@@ -235,3 +235,32 @@ def test_a_worker_that_cannot_start_reports_every_job_instead_of_hanging(monkeyp
     assert time.perf_counter() - started < 60  # finished at all (a broken worker used to hang the batch)
     assert sorted(j.name for j, *_ in finished) == [f"j{i}" for i in range(5)]
     assert all(text is None and "no kernel here" in error["message"] for _, text, error, _ in finished)
+
+
+def test_a_pool_whose_workers_died_before_the_jobs_came_reports_every_job(monkeypatch):
+    from lspkit import executors
+    from lspkit.plan import Job
+
+    import lspkit.kernels
+
+    failed = []
+    both_failed = threading.Event()
+
+    class Broken:
+        def __init__(self, *args, **kwargs):
+            failed.append(1)
+            if len(failed) == 2:
+                both_failed.set()
+            raise RuntimeError("kernel machinery missing")
+
+    monkeypatch.setattr(lspkit.kernels, "WarmKernel", Broken)
+    kernel = executors._kernel_of(NOTEBOOKS / "explore.ipynb")
+    pool = executors.LocalPool(kernel, NOTEBOOKS, workers=2)  # started before any job is known
+    assert both_failed.wait(timeout=30)
+    jobs = [Job(f"j{i}", "explore", {}, "t", "d", "g") for i in range(3)]
+    started = time.perf_counter()
+    finished = list(executors._local_executor(jobs, notebooks_dir=NOTEBOOKS, workers=2, kernel_name=None,
+                                              fresh_kernels=False, timeout=5, pool=pool))
+    assert time.perf_counter() - started < 30  # reported, not waited for
+    assert sorted(j.name for j, *_ in finished) == ["j0", "j1", "j2"]
+    assert all("kernel machinery missing" in error["message"] for _, _, error, _ in finished)

@@ -220,3 +220,29 @@ def test_the_former_option_and_parameter_names_still_work_with_a_warning(tmp_pat
     nb = nbformat.read(tmp_path / "out" / "notebooks" / "case_profile-bolton.ipynb", as_version=4)
     injected = [c.source for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and 'case_id = "bolton"' in injected[0] and "lsp" not in injected[0]
+
+
+def test_cross_case_under_the_structure_coder_says_what_its_own_tables_show(tmp_path, data_copy):
+    """`lspkit run --notebook cross_case -p coder structure`: every sentence of the published findings
+    is the one lspkit computes for that coder, and the extremes it names are those of its balance."""
+    import lspkit
+    from lspkit import analysis, findings
+
+    assert _run(tmp_path, data_copy, "--notebook", "cross_case", "-p", "coder", "structure") == 0
+    cells = json.loads((tmp_path / "out" / "notebooks" / "cross_case.ipynb").read_text(encoding="utf-8"))["cells"]
+
+    def shown(source: str) -> str:
+        cell = next(c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).strip() == source)
+        return "".join("".join(o.get("data", {}).get("text/plain", "")) for o in cell["outputs"])
+
+    corpus = lspkit.load_corpus(data_copy)
+    names = dict(zip(corpus.cases["case_id"], corpus.cases["short_name"]))
+    bal = analysis.balance(corpus, "structure")
+    expected = findings.balance_findings(bal, names)["finding"].tolist()
+    published = shown("findings.balance_findings(bal, names)")
+    assert expected and all(sentence in published for sentence in expected), (expected, published)
+    narrative = bal[bal["units_of"] == "narrative"]
+    top = narrative.set_index("case_id")["balance_index"].astype(float).idxmax()
+    assert f"In the narrative, {names[top]} is the most transformational" in published
+    # the default coder's findings differ: the page cannot be showing the researcher's sentences
+    assert findings.balance_findings(analysis.balance(corpus, "researcher"), names)["finding"].tolist() != expected

@@ -76,3 +76,13 @@ def test_it_will_not_overwrite_a_folder_it_did_not_write(tmp_path):
     (tmp_path / "keep.txt").write_text("mine")
     with pytest.raises(FileExistsError):
         synth.write_corpus(tmp_path, cases=1, seed=1, overwrite=True)
+
+
+def test_every_analysis_the_scale_benchmark_times_runs_on_the_corpus(corpus):
+    spec = importlib.util.spec_from_file_location("lspkit_bench_scale", ROOT / "benchmarks" / "bench_scale.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    steps = bench.analyses()
+    assert len(steps) > 15
+    for name, step in steps:  # a renamed or deleted analysis fails here, not in a long benchmark run
+        assert step(corpus) is not None, name
