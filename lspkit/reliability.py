@@ -940,7 +940,10 @@ def findings(table: pd.DataFrame) -> pd.DataFrame:
     One row per finding: ``finding`` and ``basis`` (the code or 'overall').
     """
     if table.empty:
-        return pd.DataFrame(columns=["finding", "basis"])
+        out = pd.DataFrame(columns=["finding", "basis"])
+        if "empty" in table.attrs:  # the table's own reason, said once more rather than a generic note
+            out.attrs["empty"] = "No findings: " + str(table.attrs["empty"]).split(": ", 1)[-1]
+        return out
     pooled = table.iloc[-1]
     codes = table.iloc[:-1]
     coders = pooled["coders"].split(", ")

@@ -506,3 +506,10 @@ def test_coders_and_kinds_must_be_lists_of_known_ids(corpus):
         R.reliability(corpus, ["structure", "auto"], kinds=("paragraf",))
     with pytest.raises(LspkitError, match="parameter kinds: must be a list of unit kinds, not the string 'quote'"):
         R.coverage_matrix(corpus, ["structure", "auto"], kinds="quote")
+
+
+def test_findings_of_an_empty_theme_table_give_its_reason(corpus):
+    table = R.theme_reliability(corpus, ["researcher", "second_reader"])
+    said = R.findings(table)
+    assert said.empty and said.attrs["empty"].startswith("No findings: second_reader coded no theme")
+    assert R.findings(R.theme_reliability(corpus, ["researcher", "auto"]))["finding"].str.contains("auto").any()
