@@ -225,7 +225,10 @@ def run_batch(
     inputs = recorded_inputs(data_dir, read_manifest(outputs))
     pool = None
     if executor == "local" and not fresh_kernels and (force or inputs is None):
-        # notebooks will run: start the kernels now, to warm up while the data load and the plan is made
+        # notebooks will run: start the kernels now, to warm up while the data load and the plan is
+        # made; a request the plan refuses whatever the data (a notebook or parameter that does not
+        # exist) is refused first, at once
+        plan([], {}, None, parameters, notebooks, notebooks_dir)
         pool = _prestart(notebooks_dir, notebooks, cases, kernel_name, jobs)
     try:
         inputs = inputs or loaded_inputs(data_dir)
@@ -252,8 +255,8 @@ def run_batch(
                 progress,
             )
     finally:
-        if pool is not None:  # its threads have stopped unless the batch never reached them
-            pool.close(wait=True)
+        if pool is not None:  # after a batch its threads have stopped; after an error they stop by themselves
+            pool.close()
 
 
 def _prestart(
