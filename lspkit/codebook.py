@@ -454,15 +454,24 @@ def _examples(value: Any, code_id: str, name: str, where: str, log: ProblemLog) 
     return tuple(good)
 
 
+def _optional_list(doc: dict, key: str, name: str, log: ProblemLog, problem: str, fix: str) -> list:
+    """The entries of an optional list section: ``[]`` when it is absent, and also (after adding
+    ``problem`` to ``log``) when it is not a list."""
+    entries = doc.get(key) if doc else None
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        log.add(name, "", problem, fix)
+        return []
+    return entries
+
+
 def _headings(doc: dict, name: str, elements: set[str], log: ProblemLog) -> pd.DataFrame:
     """The optional ``headings`` table: each heading of the documents, its element (or none), why."""
-    entries = doc.get("headings") if doc else None
+    entries = _optional_list(
+        doc, "headings", name, log, "'headings' must be a list", "each with heading, element (or null) and reason"
+    )
     rows: list[tuple[str, str | None, str]] = []
-    if entries is None:
-        return pd.DataFrame(rows, columns=HEADING_COLUMNS)
-    if not isinstance(entries, list):
-        log.add(name, "", "'headings' must be a list", "each with heading, element (or null) and reason")
-        return pd.DataFrame(rows, columns=HEADING_COLUMNS)
     seen: set[str] = set()
     for i, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict) or not _text(entry.get("heading")):
@@ -491,36 +500,32 @@ def _headings(doc: dict, name: str, elements: set[str], log: ProblemLog) -> pd.D
 
 def _changes(doc: dict, name: str, log: ProblemLog) -> pd.DataFrame:
     """The optional change log ``changes``: version, date, code_id (may be empty), change, reason."""
-    entries = doc.get("changes") if doc else None
+    entries = _optional_list(
+        doc, "changes", name, log, "'changes' must be a list", "each with version, date, code_id, change and reason"
+    )
     rows: list[tuple[str, str, str, str, str]] = []
-    if isinstance(entries, list):
-        for i, entry in enumerate(entries, start=1):
-            if not isinstance(entry, dict) or not _text(entry.get("change")) or not _text(entry.get("reason")):
-                log.add(name, f"changes entry {i}", "each change needs 'change' and 'reason'", "say what and why")
-                continue
-            rows.append(
-                (
-                    _text(entry.get("version")),
-                    _text(entry.get("date")),
-                    _text(entry.get("code_id")),
-                    _text(entry["change"]),
-                    _text(entry["reason"]),
-                )
+    for i, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or not _text(entry.get("change")) or not _text(entry.get("reason")):
+            log.add(name, f"changes entry {i}", "each change needs 'change' and 'reason'", "say what and why")
+            continue
+        rows.append(
+            (
+                _text(entry.get("version")),
+                _text(entry.get("date")),
+                _text(entry.get("code_id")),
+                _text(entry["change"]),
+                _text(entry["reason"]),
             )
-    elif entries is not None:
-        log.add(name, "", "'changes' must be a list", "each with version, date, code_id, change and reason")
+        )
     return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
 
 
 def _relations(doc: dict, name: str, log: ProblemLog) -> pd.DataFrame:
     """The link relation vocabulary (optional ``relations`` list of id, label, definition)."""
-    entries = doc.get("relations") if doc else None
+    entries = _optional_list(
+        doc, "relations", name, log, "'relations' must be a list of relations", "each with id, label and definition"
+    )
     rows: list[dict[str, str]] = []
-    if entries is None:
-        return pd.DataFrame(rows, columns=RELATION_COLUMNS)
-    if not isinstance(entries, list):
-        log.add(name, "", "'relations' must be a list of relations", "each with id, label and definition")
-        return pd.DataFrame(rows, columns=RELATION_COLUMNS)
     seen: set[str] = set()
     for i, entry in enumerate(entries, start=1):
         where = (

@@ -142,7 +142,8 @@ def execute_job(
         Path(tmp).unlink(missing_ok=True)
 
 
-def _kernel_of(path: Path) -> str:
+def notebook_kernel(path: Path) -> str:
+    """The kernel a notebook names in its metadata (``python3`` if it names none)."""
     nb = json.loads(path.read_text(encoding="utf-8"))
     return nb.get("metadata", {}).get("kernelspec", {}).get("name", "python3")
 
@@ -182,10 +183,6 @@ class LocalPool:
         ]
         for t in self._threads:
             t.start()
-
-    @property
-    def workers(self) -> int:
-        return len(self._threads)
 
     def _work(self) -> None:
         warm = None
@@ -255,11 +252,6 @@ class LocalPool:
                 t.join(timeout=60)
 
 
-def notebook_kernel(path: Path) -> str:
-    """The kernel a notebook names in its metadata (``python3`` if it names none)."""
-    return _kernel_of(path)
-
-
 def _local_executor(
     jobs: list[Job],
     notebooks_dir: Path,
@@ -275,7 +267,7 @@ def _local_executor(
     jobs need; otherwise they are stopped and a pool is started here.
     """
     try:
-        name = kernel_name or _kernel_of(notebooks_dir / f"{jobs[0].notebook}.ipynb")
+        name = kernel_name or notebook_kernel(notebooks_dir / f"{jobs[0].notebook}.ipynb")
     except Exception as exc:  # no worker can start: every job is reported, none is lost
         if pool is not None:
             pool.close()

@@ -227,7 +227,7 @@ def test_a_worker_that_cannot_start_reports_every_job_instead_of_hanging(monkeyp
     def broken(path):
         raise RuntimeError("no kernel here")
 
-    monkeypatch.setattr(executors, "_kernel_of", broken)
+    monkeypatch.setattr(executors, "notebook_kernel", broken)
     jobs = [Job(f"j{i}", "explore", {}, "t", "d", "g") for i in range(5)]
     started = time.perf_counter()
     finished = list(executors._local_executor(jobs, notebooks_dir=NOTEBOOKS, workers=2, kernel_name=None,
@@ -254,7 +254,7 @@ def test_a_pool_whose_workers_died_before_the_jobs_came_reports_every_job(monkey
             raise RuntimeError("kernel machinery missing")
 
     monkeypatch.setattr(lspkit.kernels, "WarmKernel", Broken)
-    kernel = executors._kernel_of(NOTEBOOKS / "explore.ipynb")
+    kernel = executors.notebook_kernel(NOTEBOOKS / "explore.ipynb")
     pool = executors.LocalPool(kernel, NOTEBOOKS, workers=2)  # started before any job is known
     assert both_failed.wait(timeout=30)
     jobs = [Job(f"j{i}", "explore", {}, "t", "d", "g") for i in range(3)]
