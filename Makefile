@@ -26,7 +26,8 @@ lint: setup
 	$(BIN)/mypy
 
 # The whole suite: lint, unit tests, doctests, the nbval notebooks and references, the browser checks,
-# on every core (pytest-xdist; --dist loadscope keeps each notebook's cells on one worker, as nbval needs).
+# on every core (pytest-xdist, --dist loadscope with the scopes conftest.py sets: each notebook's cells stay on
+# one worker, in order, as nbval needs; every other test goes to whichever worker is free).
 test: lint
 	$(BIN)/python -m pytest -n auto --dist loadscope
 

@@ -56,12 +56,17 @@ class _Deferred(types.ModuleType):
 
 
 def _is_valid_syntax(*args: Any, **kwargs: Any) -> Any:
-    stub = _STUB
+    stub = _STUBS[_NAME]
     return stub._real().is_valid_syntax(*args, **kwargs)
 
 
-_STUB = _Deferred(_NAME, "deferred by lspkit.lazyimports: the real module is imported on first use")
-_STUB.is_valid_syntax = _is_valid_syntax  # type: ignore[attr-defined]
+# Held in a dict, not as a module attribute: tools that look through a module's attributes (pytest
+# collecting this module's doctest asks each one for its fixture marker) would otherwise ask the
+# stand-in for a name and so import the real package.
+_STUBS: dict[str, _Deferred] = {
+    _NAME: _Deferred(_NAME, "deferred by lspkit.lazyimports: the real module is imported on first use")
+}
+_STUBS[_NAME].is_valid_syntax = _is_valid_syntax  # type: ignore[attr-defined]
 
 
 def defer_rfc3987_syntax() -> bool:
@@ -70,11 +75,12 @@ def defer_rfc3987_syntax() -> bool:
     Returns whether the stand-in is in place; doing nothing is always safe.
     """
     current = sys.modules.get(_NAME)
-    if current is _STUB:
+    stub = _STUBS[_NAME]
+    if current is stub:
         return True
     if current is not None or "jsonschema._format" in sys.modules:
         return False
     if importlib.util.find_spec(_NAME) is None:
         return False
-    sys.modules[_NAME] = _STUB
+    sys.modules[_NAME] = stub
     return True

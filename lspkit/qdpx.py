@@ -493,7 +493,7 @@ def project_xml(corpus: Corpus, coders: Iterable[str] | None = None) -> tuple[by
     codings = corpus.codings[corpus.codings["coder"].isin(coder_ids)]
     links = corpus.links[corpus.links["coder"].isin(coder_ids)]
     labels = dict(zip(corpus.codes["code_id"], corpus.codes["label"]))
-    units = corpus.units.set_index("unit_id")
+    unit_rows = corpus.units.set_index("unit_id")[["start", "end", "citation"]].to_dict("index")
     titles = corpus.cases.set_index("case_id")["title"] if "title" in corpus.cases else pd.Series(dtype=str)
     code_order = {c: i for i, c in enumerate(corpus.codes["code_id"])}
     coder_order = {c: i for i, c in enumerate(coder_ids)}
@@ -526,15 +526,16 @@ def project_xml(corpus: Corpus, coders: Iterable[str] | None = None) -> tuple[by
             _c=case_codings["code_id"].map(code_order),
         )
         case_codings = case_codings.sort_values(["_u", "_k", "_c"], kind="stable")
-        by_selection = {key: part for key, part in case_codings.groupby(["unit_id", "coder"], sort=False)}
+        by_selection: dict[tuple[str, str], list[Any]] = {}  # (unit, coder) -> its codings, in that order
+        for rec in case_codings.itertuples(index=False):
+            by_selection.setdefault((rec.unit_id, rec.coder), []).append(rec)
         # a link rests on units: each gets a selection of its coder, coded or not, for the Link to point at
         case_links = links[links["case_id"] == case_id]
         anchors = {(u, c) for ids, c in zip(case_links["unit_ids"], case_links["coder"]) for u in ids}
         keys = sorted(set(by_selection) | anchors, key=lambda k: (order[k[0]], coder_order[k[1]]))
-        empty = case_codings.iloc[:0]
         for unit_id, coder in keys:
-            part = by_selection.get((unit_id, coder), empty)
-            unit = units.loc[unit_id]
+            part = by_selection.get((unit_id, coder), [])
+            unit = unit_rows[unit_id]
             user = guid("user", coder)
             sel = _el(
                 src,
@@ -548,7 +549,7 @@ def project_xml(corpus: Corpus, coders: Iterable[str] | None = None) -> tuple[by
                 },
             )
             _el(sel, "Description", text=str(unit["citation"]))
-            for rec in part.itertuples(index=False):
+            for rec in part:
                 coding = _el(sel, "Coding", {"guid": guid("coding", coder, unit_id, rec.code_id), "creatingUser": user})
                 _el(coding, "CodeRef", {"targetGUID": guid("code", rec.code_id)})
                 if rec.memo or rec.status:

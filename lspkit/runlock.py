@@ -127,6 +127,24 @@ class RunLock:
         )
         return self
 
+    def held_elsewhere(self) -> bool:
+        """Whether another process holds the lock now (a hint: it may be taken or let go a moment later)."""
+        import fcntl
+
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        else:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return False
+        finally:
+            os.close(fd)
+
     def release(self) -> None:
         import fcntl
 

@@ -201,6 +201,8 @@ def run_batch(
     (:class:`lspkit.runlock.RunLock`; ``wait=False`` refuses instead of waiting).
     """
     parameters = check_parameters(parameters or {}, source="parameters")
+    if cases is not None and not isinstance(cases, str):
+        cases = list(cases)  # read more than once below
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ParameterError(
             [
@@ -227,9 +229,11 @@ def run_batch(
     if executor == "local" and not fresh_kernels and (force or inputs is None):
         # notebooks will run: start the kernels now, to warm up while the data load and the plan is
         # made; a request the plan refuses whatever the data (a notebook or parameter that does not
-        # exist) is refused first, at once
+        # exist) is refused first, at once, and one that will be refused for its data or its lock
+        # starts no kernel
         plan([], {}, None, parameters, notebooks, notebooks_dir)
-        pool = _prestart(notebooks_dir, notebooks, cases, kernel_name, jobs)
+        if not _will_be_refused(data_dir, cases, outputs, wait):
+            pool = _prestart(notebooks_dir, notebooks, cases, kernel_name, jobs)
     try:
         inputs = inputs or loaded_inputs(data_dir)
         if executor == "dask" and (executor_options or {}).get("scheduler"):
@@ -257,6 +261,19 @@ def run_batch(
     finally:
         if pool is not None:  # after a batch its threads have stopped; after an error they stop by themselves
             pool.close()
+
+
+def _will_be_refused(data_dir: Path, cases: Iterable[str] | None, outputs: Path, wait: bool) -> bool:
+    """What a glance shows the run will refuse: a data folder without its texts, case list or
+    codebook; a case id that is malformed or has no text; an outputs folder another run holds while
+    this one may not wait. The run itself says what is wrong; this only keeps it from starting
+    kernels first."""
+    if not all((data_dir / name).exists() for name in ("raw", "cases.csv", "codebook.yml")):
+        return True
+    for case in list(cases) if cases is not None else []:
+        if not isinstance(case, str) or not CASE_ID_RE.match(case) or not (data_dir / "raw" / f"{case}.txt").is_file():
+            return True
+    return not wait and RunLock(outputs).held_elsewhere()
 
 
 def _prestart(

@@ -44,3 +44,14 @@ def test_the_lspkit_command_defers_and_importing_lspkit_does_not():
             "print(type(sys.modules.get('rfc3987_syntax')).__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "_Deferred"
+
+
+def test_the_suite_defers_too_and_looking_through_lazyimports_does_not_undo_it():
+    # this process: pytest loads lspkit.pytest_deferral before the nbval plugin imports nbformat
+    assert type(sys.modules.get("rfc3987_syntax")).__name__ == "_Deferred"
+    # a tool that asks each of the module's attributes for a name (as pytest's collection does) leaves it deferred
+    code = ("import sys, lspkit.lazyimports as z; z.defer_rfc3987_syntax(); "
+            "[getattr(getattr(z, name), '_pytestfixturefunction', None) for name in dir(z)]; "
+            "print(type(sys.modules['rfc3987_syntax']).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "_Deferred"

@@ -30,6 +30,26 @@ def _run(tmp_path: Path, data: Path, *args: str) -> int:
     return main(["--data", str(data), "run", "--outputs", str(tmp_path / "out"), "--no-progress", *args])
 
 
+def test_a_run_that_will_be_refused_starts_no_kernel(tmp_path, data_copy, capsys, monkeypatch):
+    import lspkit.runner as runner
+    from lspkit.runlock import RunLock
+
+    started = []
+    monkeypatch.setattr(runner, "_prestart", lambda *args: started.append(args))
+    assert _run(tmp_path, data_copy, "--notebook", "case_profile", "--case", "nowhere") == 1
+    assert _run(tmp_path, data_copy, "--notebook", "case_profile", "--case", "../../x") == 1
+    assert main(["--data", str(tmp_path / "nodata"), "run", "--outputs", str(tmp_path / "out"), "--no-progress",
+                 "--notebook", "case_profile", "--case", "bolton"]) != 0
+    with RunLock(tmp_path / "out", say=lambda line: None):
+        assert _run(tmp_path, data_copy, "--notebook", "case_profile", "--case", "bolton", "--no-wait") != 0
+    said = capsys.readouterr()
+    assert "unknown case id 'nowhere'" in said.out and "another lspkit run" in said.out + said.err
+    assert started == []
+    # the same checks pass a request that will run, which starts its kernels at once
+    assert not runner._will_be_refused(data_copy.resolve(), ["bolton"], tmp_path / "out", wait=False)
+    assert runner._will_be_refused(data_copy.resolve(), ["bolton", "nowhere"], tmp_path / "out", wait=True)
+
+
 def test_path_traversal_case_id_is_refused_before_any_path(tmp_path, data_copy, capsys):
     code = _run(tmp_path, data_copy, "--notebook", "case_profile", "--case", "../../x", "--case", "bolton/../..")
     out = capsys.readouterr()

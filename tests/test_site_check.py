@@ -115,6 +115,25 @@ def test_network_requests_are_cut_and_recorded(opened):
     assert check.failed and "http://example.com/x.png" in check.detail
 
 
+def test_requests_a_script_makes_after_load_are_waited_for_and_recorded(browser, tmp_path):
+    # a page with a script is scrolled step by step and given time for the network to go quiet; a
+    # static page is not, and needs none: it made every request it makes while loading. The script asks
+    # for one file 200 ms after load and another only when the reader passes the page's middle
+    late = good("Late").replace("</body>", """<script>
+        setTimeout(() => { const img = new Image(); img.src = "http://example.com/late.png";
+                           document.body.appendChild(img); }, 200);
+        addEventListener("scroll", () => { if (scrollY > 1000 && scrollY < 3000 && !window.seen) {
+            window.seen = true; fetch("http://example.com/scrolled.json").catch(() => null); } });
+        </script></body>""")
+    (tmp_path / "late.html").write_text(late, encoding="utf-8")
+    page, blocked = check_site.offline_page(browser, 1280)
+    try:
+        check_site.load(page, tmp_path / "late.html")
+        assert sorted(blocked) == ["http://example.com/late.png", "http://example.com/scrolled.json"]
+    finally:
+        page.context.close()
+
+
 def test_raw_latex(opened):
     assert check_site.check_raw_latex(opened("good")[0]).status == "pass"
     check = check_site.check_raw_latex(opened("bad")[0])
@@ -214,8 +233,9 @@ def test_make_pdf_merges_every_page_in_reading_order(browser, tmp_path):
     site = tmp_path / "site"
     site.mkdir()
     names = ["cross_case", "case_profile-b", "index", "case_profile-a"]
-    for name in names:
-        (site / f"{name}.html").write_text(good(f"Page {name}"), encoding="utf-8")
+    for name in names:  # a page or two of paper each: the tall block of the screenshot tests is not needed here
+        page = good(f"Page {name}").replace('<div style="height: 4500px">', '<div style="height: 600px">')
+        (site / f"{name}.html").write_text(page, encoding="utf-8")
     out = site / make_pdf.REPORT_NAME
     printed = make_pdf.make_pdf(browser, site, out, echo=lambda line: None)
     assert [p.page for p in printed] == ["index.html", "case_profile-a.html", "case_profile-b.html", "cross_case.html"]
