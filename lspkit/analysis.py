@@ -508,12 +508,10 @@ def practice_recurrence(
     )
     rank = frame["status"].map({"achieved": 3, "": 2, "in_progress": 1, "aim": 0}).fillna(2)
     best = frame.assign(rank=rank).groupby(["code_id", "case_id", "practice"], sort=False)["rank"].max().reset_index()
-    counts = best.groupby(["code_id", "case_id"], sort=False)["rank"].agg(
-        practices=lambda r: int((r > 0).sum()),
-        achieved=lambda r: int((r == 3).sum()),
-        in_progress=lambda r: int((r == 1).sum()),
-        aims=lambda r: int((r == 0).sum()),
+    flags = best.assign(
+        practices=best["rank"] > 0, achieved=best["rank"] == 3, in_progress=best["rank"] == 1, aims=best["rank"] == 0
     )
+    counts = flags.groupby(["code_id", "case_id"], sort=False)[["practices", "achieved", "in_progress", "aims"]].sum()
     passages = frame.groupby(["code_id", "case_id"], sort=False)["unit_id"].nunique().rename("passages")
     codes = corpus.codes.loc[corpus.codes["code_kind"] == code_kind, ["code_id", "label"]]
     full = pd.MultiIndex.from_product([codes["code_id"], corpus.case_ids], names=["code_id", "case_id"])
@@ -683,6 +681,26 @@ def interdependence_summary(
 # -- retrieval ---------------------------------------------------------------------------------
 
 
+def code_family(corpus: Corpus, code: str) -> set[str]:
+    """A code and the codes nested under it of the same kind (a theme's sub-themes, at any depth;
+    never an element's themes): what :func:`retrieve` gathers for ``code``.
+
+    >>> from lspkit import load_corpus
+    >>> code_family(load_corpus(), "standards")
+    {'standards'}
+    """
+    wanted = {code}
+    kind_of = corpus.codes.set_index("code_id")["code_kind"]
+    same_kind = corpus.codes[corpus.codes["code_kind"] == kind_of[code]]
+    parents = same_kind.set_index("code_id")["parent"].dropna()
+    grew = True
+    while grew:
+        more = set(parents[parents.isin(wanted)].index) - wanted
+        wanted |= more
+        grew = bool(more)
+    return wanted
+
+
 def retrieve(
     corpus: Corpus,
     *,
@@ -730,16 +748,7 @@ def retrieve(
                     )
                 ]
             )
-        wanted = {code}
-        if include_subthemes:  # nested codes of the same kind: a theme's sub-themes, never an element's themes
-            kind_of = corpus.codes.set_index("code_id")["code_kind"]
-            same_kind = corpus.codes[corpus.codes["code_kind"] == kind_of[code]]
-            parents = same_kind.set_index("code_id")["parent"].dropna()
-            grew = True
-            while grew:
-                more = set(parents[parents.isin(wanted)].index) - wanted
-                wanted |= more
-                grew = bool(more)
+        wanted = code_family(corpus, code) if include_subthemes else {code}
         keep &= corpus.codes["code_id"].isin(wanted).to_numpy(dtype=bool)[code_row]
     rows, unit, code_row = rows[keep], unit[keep], code_row[keep]
     coder_rank = pd.factorize(pos.coding_coder[rows], sort=True)[0]

@@ -142,12 +142,16 @@ def explorer_data(corpus: Corpus, coders: Iterable[str] | None = None) -> dict[s
     units: dict[str, list[str]] = {}
     profile: dict[str, dict[str, list[int]]] = {case: {} for case in corpus.case_ids}
     unit_table = corpus.units.set_index("unit_id")
+    families = {code: analysis.code_family(corpus, code) for code in order}
     for coder in coders:
+        # one retrieval per coder: a code's rows are those of its family, in the same (document) order
+        found = analysis.retrieve(corpus, coder=coder, kinds=analysis.EVIDENCE_KINDS)
+        coded = list(zip(found["case_id"], found["unit_id"], found["code_id"], found["memo"]))
         for code in order:
-            found = analysis.retrieve(corpus, code=code, coder=coder, kinds=analysis.EVIDENCE_KINDS)
-            for case, unit_id, code_id, memo in zip(
-                found["case_id"], found["unit_id"], found["code_id"], found["memo"]
-            ):
+            family = families[code]
+            for case, unit_id, code_id, memo in coded:
+                if code_id not in family:
+                    continue
                 memo = "" if pd.isna(memo) else str(memo)
                 rows[case].setdefault(coder, {}).setdefault(code, []).append([unit_id, code_id, memo])
                 if unit_id not in units:

@@ -857,20 +857,25 @@ def disagreements(
     split = grouped[(grouped["min"] == 0) & (grouped["max"] == 1)].index
     if len(split) == 0:
         return pd.DataFrame(columns=DISAGREEMENT_COLUMNS)
-    long = long.set_index(["unit_id", "code_id"]).loc[split].reset_index()
-    units = corpus.units.set_index("unit_id")
-    labels = corpus.codes.set_index("code_id")["label"]
-    memos = corpus.codings[corpus.codings["coder"].isin(coders)].set_index(["unit_id", "code_id", "coder"])["memo"]
+    wanted = set(split)
+    applied: dict[tuple[str, str], tuple[set[str], set[str]]] = {}  # (unit, code) -> (applied, not applied)
+    for unit_id, code_id, coder, value in zip(long["unit_id"], long["code_id"], long["coder"], long["value"]):
+        if (unit_id, code_id) in wanted:
+            yes_no = applied.setdefault((unit_id, code_id), (set(), set()))
+            if value == 1:
+                yes_no[0].add(coder)
+            elif value == 0:
+                yes_no[1].add(coder)
+    units = corpus.units.set_index("unit_id")[["case_id", "citation", "text"]].to_dict("index")
+    labels = dict(zip(corpus.codes["code_id"], corpus.codes["label"]))
+    chosen = corpus.codings[corpus.codings["coder"].isin(coders)]
+    memos = dict(zip(zip(chosen["unit_id"], chosen["code_id"], chosen["coder"]), chosen["memo"]))
     rows = []
-    for (unit_id, code_id), part in long.groupby(["unit_id", "code_id"], sort=False):
-        yes = [c for c in coders if c in set(part.loc[part["value"] == 1, "coder"])]
-        no = [c for c in coders if c in set(part.loc[part["value"] == 0, "coder"])]
-        memo = "; ".join(
-            f"{c}: {memos[(unit_id, code_id, c)]}"
-            for c in yes
-            if (unit_id, code_id, c) in memos.index and memos[(unit_id, code_id, c)]
-        )
-        unit = units.loc[unit_id]
+    for (unit_id, code_id), (said_yes, said_no) in applied.items():
+        yes = [c for c in coders if c in said_yes]
+        no = [c for c in coders if c in said_no]
+        memo = "; ".join(f"{c}: {memos[(unit_id, code_id, c)]}" for c in yes if memos.get((unit_id, code_id, c)))
+        unit = units[unit_id]
         rows.append(
             {
                 "case_id": unit["case_id"],
