@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import gc
 import os
 import re
@@ -658,16 +659,54 @@ def _load_data(data_dir: Path, log: ProblemLog) -> Corpus | None:
     )
 
 
+_LAST_LOAD: dict[str, Any] = {}  # this process's last clean load: its folder's fingerprint and the corpus
+
+
+def _fingerprint(data_dir: Path) -> tuple | None:
+    """What identifies a data folder's state: its resolved path, every entry under it (name, size,
+    modification time) and the content hash of the files the analyses read, with the parse cache in
+    use; None if it is no folder or the cache is off (``LSPKIT_NO_CACHE=1``: every load parses)."""
+    cache = parsecache.cache_dir()
+    if cache is None:
+        return None
+    try:
+        root = data_dir.resolve()
+        if not root.is_dir():
+            return None
+        entries = []
+        for folder, dirs, files in os.walk(root):
+            dirs.sort()
+            for name in sorted(files) + dirs:
+                st = os.stat(os.path.join(folder, name))
+                entries.append((os.path.relpath(os.path.join(folder, name), root), st.st_size, st.st_mtime_ns))
+        return (str(root), tuple(entries), data_version(root), str(cache))
+    except OSError:
+        return None
+
+
 def load_corpus(path: str | Path | None = None) -> Corpus:
     """Load and check a data directory: ``path``, else ``$LSPKIT_DATA``, else the project's ``data/``.
 
     Raises one :class:`~lspkit.errors.LspkitError` listing every problem found, each naming its
     file and row or line.
+
+    A process keeps its last clean load: asked again for the same folder with no file added,
+    removed or changed (by name, size, time or content), it returns a fresh copy of that corpus
+    instead of reading and checking every file again, so the next notebook in a warm kernel starts
+    at once. A load with problems is never kept, and nothing is kept while the parse cache is off
+    (``LSPKIT_NO_CACHE=1``) or for another cache folder.
     """
+    data_dir = Path(path) if path is not None else default_data_dir()
+    key = _fingerprint(data_dir)
+    if key is not None and _LAST_LOAD.get("key") == key:
+        return copy.deepcopy(_LAST_LOAD["corpus"])
     log = ProblemLog()
-    corpus = _load(Path(path) if path is not None else default_data_dir(), log)
+    corpus = _load(data_dir, log)
     log.raise_if_any(DataError)
     assert corpus is not None
+    if key is not None:
+        _LAST_LOAD.clear()
+        _LAST_LOAD.update(key=key, corpus=copy.deepcopy(corpus))
     return corpus
 
 

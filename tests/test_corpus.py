@@ -171,3 +171,38 @@ def test_a_theme_under_a_theme_takes_the_element_of_the_theme_above(tmp_path):
     codes = load_codebook(tmp_path / "codebook.yml").codes.set_index("code_id")
     assert codes.loc["mainstream_budgets", "parent"] == "pooled_resources"
     assert codes.loc["mainstream_budgets", ["element", "dimension"]].tolist() == ["steering", "transactional"]
+
+
+def test_a_second_load_of_an_unchanged_folder_is_a_fresh_copy_of_the_first(data_copy, monkeypatch):
+    from lspkit import corpus as corpus_module
+    from lspkit.errors import DataError
+
+    monkeypatch.delenv("LSPKIT_NO_CACHE", raising=False)
+    reads = []
+    real_load = corpus_module._load
+    monkeypatch.setattr(corpus_module, "_load", lambda *args: reads.append(args[0]) or real_load(*args))
+    first = corpus_module.load_corpus(data_copy)
+    first.units.loc[0, "text"] = "changed by a notebook"  # what one notebook does to its copy ...
+    second = corpus_module.load_corpus(data_copy)
+    assert len(reads) == 1  # ... the next load neither reads the files again
+    assert second.units.loc[0, "text"] != "changed by a notebook"  # nor sees
+    assert second.units.equals(corpus_module.load_corpus(data_copy).units)
+
+    path = data_copy / "codings" / "researcher.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(lines[1].split(",")[1], "no_such_code", 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match="no_such_code"):  # an edited file is read, and its problem reported
+        corpus_module.load_corpus(data_copy)
+    with pytest.raises(DataError):  # a load with problems is never kept
+        corpus_module.load_corpus(data_copy)
+    assert len(reads) == 3
+
+    (data_copy / "codings" / "researcher.csv").write_text("\n".join(lines[:1] + lines[2:]) + "\n", encoding="utf-8")
+    corpus_module.load_corpus(data_copy)
+    (data_copy / "stray.txt").write_text("a file the loader does not read", encoding="utf-8")
+    corpus_module.load_corpus(data_copy)  # any added file counts as a change
+    monkeypatch.setenv("LSPKIT_NO_CACHE", "1")
+    corpus_module.load_corpus(data_copy)
+    corpus_module.load_corpus(data_copy)  # with the cache off, every load reads the files
+    assert len(reads) == 7

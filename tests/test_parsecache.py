@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import lspkit
+from lspkit import corpus as corpus_module
 from lspkit import parsecache
 
 from .conftest import DATA
@@ -20,6 +21,9 @@ def cache(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     monkeypatch.setenv(parsecache.ENV_DIR, str(folder))
     monkeypatch.delenv(parsecache.ENV_OFF, raising=False)
+    # these tests are about the parse cache itself: every load reads the files, below the memo of a
+    # process's last load (lspkit.corpus.load_corpus), which has tests of its own in test_corpus.py
+    monkeypatch.setattr(corpus_module, "_fingerprint", lambda data_dir: None)
     return folder
 
 
