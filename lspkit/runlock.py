@@ -128,7 +128,8 @@ class RunLock:
         return self
 
     def held_elsewhere(self) -> bool:
-        """Whether another process holds the lock now (a hint: it may be taken or let go a moment later)."""
+        """Whether the lock is held now, by any holder but this object (a hint: it may be taken or let
+        go a moment later)."""
         import fcntl
 
         try:

@@ -270,7 +270,7 @@ def _will_be_refused(data_dir: Path, cases: Iterable[str] | None, outputs: Path,
     kernels first."""
     if not all((data_dir / name).exists() for name in ("raw", "cases.csv", "codebook.yml")):
         return True
-    for case in list(cases) if cases is not None else []:
+    for case in cases or []:  # run_batch made it a list
         if not isinstance(case, str) or not CASE_ID_RE.match(case) or not (data_dir / "raw" / f"{case}.txt").is_file():
             return True
     return not wait and RunLock(outputs).held_elsewhere()
